@@ -1,0 +1,39 @@
+// Fails when a package imports across a module boundary the architecture forbids (see README,
+// "Architecture"): proto/ is the ground floor; sfu, signaling and client stand on it and on nothing of
+// each other; signaling never touches mediasoup (it reaches the SFU only over gRPC).
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { repoRoot } from './lab.mjs';
+
+/** package folder → import specifiers (prefix or regex) it must not use */
+const forbidden = {
+  proto: [/^@lab\/(?!proto)/, /\/services\//, /\/client\//],
+  'services/signaling': [/^mediasoup(\/|$)/, /^@lab\/(sfu|client)/, /\.\.\/sfu\//, /client\//],
+  'services/sfu': [/^@lab\/(signaling|client)/, /\.\.\/signaling\//, /client\//],
+  client: [/^@lab\/(sfu|signaling)/, /services\//, /^mediasoup(\/|$)/],
+};
+
+const importRe = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)/g;
+const violations = [];
+for (const [pkg, rules] of Object.entries(forbidden)) {
+  for (const file of sourceFiles(path.join(repoRoot, pkg))) {
+    const text = readFileSync(file, 'utf8');
+    for (const match of text.matchAll(importRe)) {
+      const spec = match[1] ?? match[2];
+      if (rules.some((rule) => rule.test(spec))) violations.push(`${path.relative(repoRoot, file)}: imports '${spec}'`);
+    }
+  }
+}
+if (violations.length) {
+  console.error(`Forbidden imports across module boundaries:\n  ${violations.join('\n  ')}`);
+  process.exit(1);
+}
+
+function* sourceFiles(dir) {
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name === 'dist' || name === 'generated') continue;
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) yield* sourceFiles(full);
+    else if (/\.(ts|tsx|mts|js|mjs)$/.test(name)) yield full;
+  }
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Makes a fresh Debian 12 + Node 20 clone ready to run and test the lab. Idempotent: each step checks
+# first and is skipped when already done, so `npm start` / `npm test` can call it every time.
+#   1. Debian packages: Chromium (browser tests, fake media) and the mediasoup worker's build deps
+#   2. npm dependencies from the lockfile (npm ci), re-run when package-lock.json changes
+#   3. the mediasoup worker, built from the installed package's sources, cached per machine
+#   4. generated gRPC types and the built call page
+set -euo pipefail
+cd "$(dirname "$0")/.."
+say() { echo "[setup] $*" >&2; }
+
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" != 20 ]; then
+  say "Node 20 is required (uWebSockets.js ships a Node 20 binary only); found $(node --version)"
+  exit 1
+fi
+
+# 1. Debian packages (the worker's own build deps are ensured by its build script).
+bash scripts/ensure-apt.sh chromium
+
+# 2. npm dependencies. Install scripts are not run by npm 11 here; mediasoup's (a worker download) is
+#    replaced by step 3, and MEDIASOUP_WORKER_BIN keeps it a no-op on npm versions that would run it.
+lock_hash=$(sha256sum package-lock.json | cut -c1-16)
+stamp=node_modules/.lab-lock-hash
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
+  say "installing npm dependencies (npm ci) …"
+  MEDIASOUP_WORKER_BIN=/dev/null npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_hash" > "$stamp"
+else
+  say "npm dependencies up to date"
+fi
+
+# 3. mediasoup worker (prints the cached binary's path; builds it first, ~10 min, when missing).
+worker=$(bash scripts/mediasoup-worker/build.sh)
+say "mediasoup worker: $worker"
+
+# 4. Generated types + call page. Both are cheap next to the steps above, and rebuilding every time
+#    means a changed .proto or client source can never be served stale.
+say "building proto types and the call page …"
+npm run build --silent >/dev/null
+say "ready"

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# `npm test`: every test of the lab — type checks, unit and integration tests of each package (real
+# mediasoup worker, PostgreSQL, Redis), then the browser e2e suite (real Chromium, fake media).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export MEDIASOUP_WORKER_BIN
+MEDIASOUP_WORKER_BIN=$(bash scripts/mediasoup-worker/build.sh)
+export DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
+
+# The integration tests need the real server; say so plainly instead of failing deep inside a test.
+node -e '
+const net = require("node:net");
+const targets = [["PostgreSQL", process.env.DATABASE_URL]];
+let pending = targets.length, failed = false;
+for (const [name, url] of targets) {
+  const { hostname, port } = new URL(url);
+  const socket = net.connect(Number(port), hostname);
+  socket.setTimeout(2000);
+  const done = (ok) => { socket.destroy(); if (!ok) { failed = true; console.error(`[test] ${name} is not reachable at ${hostname}:${port} (${url})`); } if (--pending === 0) process.exit(failed ? 1 : 0); };
+  socket.once("connect", () => done(true)).once("error", () => done(false)).once("timeout", () => done(false));
+}'
+
+echo "[test] type checks" >&2
+npm run typecheck --silent
+echo "[test] unit + integration tests" >&2
+npm test --workspaces --if-present --silent
+echo "[test] browser e2e (Playwright, Chromium)" >&2
+npx playwright test -c e2e/playwright.config.ts
