@@ -5,22 +5,29 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from './lab.mjs';
 
-/** package folder → import specifiers (prefix or regex) it must not use */
+/**
+ * package folder → what it must not import: package names (regex on the specifier) and repo folders
+ * (a relative import is resolved and must not land inside them).
+ */
 const forbidden = {
-  proto: [/^@lab\/(?!proto)/, /\/services\//, /\/client\//],
-  'services/signaling': [/^mediasoup(\/|$)/, /^@lab\/(sfu|client)/, /\.\.\/sfu\//, /client\//],
-  'services/sfu': [/^@lab\/(signaling|client)/, /\.\.\/signaling\//, /client\//],
-  client: [/^@lab\/(sfu|signaling)/, /services\//, /^mediasoup(\/|$)/],
+  proto: { packages: [/^@lab\/(?!proto)/, /^mediasoup/], folders: ['services', 'client'] },
+  'services/signaling': { packages: [/^mediasoup(\/|$)/, /^@lab\/(sfu|client)/], folders: ['services/sfu', 'client'] },
+  'services/sfu': { packages: [/^@lab\/(signaling|client)/], folders: ['services/signaling', 'client'] },
+  client: { packages: [/^@lab\/(sfu|signaling)/, /^mediasoup(\/|$)/], folders: ['services'] },
 };
 
 const importRe = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)/g;
 const violations = [];
-for (const [pkg, rules] of Object.entries(forbidden)) {
+for (const [pkg, { packages, folders }] of Object.entries(forbidden)) {
   for (const file of sourceFiles(path.join(repoRoot, pkg))) {
     const text = readFileSync(file, 'utf8');
     for (const match of text.matchAll(importRe)) {
       const spec = match[1] ?? match[2];
-      if (rules.some((rule) => rule.test(spec))) violations.push(`${path.relative(repoRoot, file)}: imports '${spec}'`);
+      const target = spec.startsWith('.') ? path.relative(repoRoot, path.resolve(path.dirname(file), spec)) : undefined;
+      const bad = target
+        ? folders.some((folder) => target === folder || target.startsWith(`${folder}/`))
+        : packages.some((rule) => rule.test(spec));
+      if (bad) violations.push(`${path.relative(repoRoot, file)}: imports '${spec}'`);
     }
   }
 }
