@@ -1,0 +1,67 @@
+/** A small self-contained SVG bar chart of the join samples with the lab and baseline medians. */
+
+export interface ChartInput {
+  title: string;
+  samplesMs: number[];
+  labP50: number;
+  baselineP50: number;
+}
+
+const WIDTH = 760;
+const HEIGHT = 360;
+const PAD = { top: 48, right: 150, bottom: 44, left: 56 };
+
+function escapeXml(text: string): string {
+  return text.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
+}
+
+/** A round axis maximum at or above `value` (1, 2 or 5 × 10^n). */
+function niceCeiling(value: number): number {
+  const magnitude = 10 ** Math.floor(Math.log10(Math.max(value, 1)));
+  return [1, 2, 5, 10].map((m) => m * magnitude).find((v) => v >= value)!;
+}
+
+export function joinLatencySvg(input: ChartInput): string {
+  const plotW = WIDTH - PAD.left - PAD.right;
+  const plotH = HEIGHT - PAD.top - PAD.bottom;
+  const yMax = niceCeiling(Math.max(...input.samplesMs, input.labP50, input.baselineP50) * 1.1);
+  const y = (ms: number) => PAD.top + plotH - (ms / yMax) * plotH;
+  const slot = plotW / input.samplesMs.length;
+  const barW = Math.max(2, slot * 0.7);
+
+  const bars = input.samplesMs
+    .map((ms, i) => {
+      const x = PAD.left + i * slot + (slot - barW) / 2;
+      return (
+        `<rect x="${x.toFixed(1)}" y="${y(ms).toFixed(1)}" width="${barW.toFixed(1)}" height="${(y(0) - y(ms)).toFixed(1)}" fill="#4f8cff"><title>join ${i + 1}: ${ms} ms</title></rect>` +
+        `<text x="${(x + barW / 2).toFixed(1)}" y="${y(0) + 16}" font-size="10" text-anchor="middle" fill="#555">${i + 1}</text>`
+      );
+    })
+    .join('\n  ');
+
+  const ticks = [0, 0.25, 0.5, 0.75, 1]
+    .map((f) => {
+      const ms = Math.round(yMax * f);
+      return (
+        `<line x1="${PAD.left}" x2="${PAD.left + plotW}" y1="${y(ms)}" y2="${y(ms)}" stroke="#e3e3e3"/>` +
+        `<text x="${PAD.left - 8}" y="${y(ms) + 4}" font-size="11" text-anchor="end" fill="#555">${ms}</text>`
+      );
+    })
+    .join('\n  ');
+
+  const line = (ms: number, color: string, label: string) =>
+    `<line x1="${PAD.left}" x2="${PAD.left + plotW}" y1="${y(ms)}" y2="${y(ms)}" stroke="${color}" stroke-width="2" stroke-dasharray="6 4"/>` +
+    `<text x="${PAD.left + plotW + 8}" y="${y(ms) + 4}" font-size="12" fill="${color}">${escapeXml(label)}</text>`;
+
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="system-ui, sans-serif">
+  <rect width="100%" height="100%" fill="#fff"/>
+  <text x="${PAD.left}" y="26" font-size="15" font-weight="600" fill="#222">${escapeXml(input.title)}</text>
+  ${ticks}
+  ${bars}
+  ${line(input.labP50, '#d9480f', `lab p50 ${input.labP50} ms`)}
+  ${line(input.baselineP50, '#2b8a3e', `baseline p50 ${input.baselineP50} ms`)}
+  <text x="${PAD.left + plotW / 2}" y="${HEIGHT - 8}" font-size="12" text-anchor="middle" fill="#333">join # (fresh page each)</text>
+  <text x="16" y="${PAD.top + plotH / 2}" font-size="12" text-anchor="middle" fill="#333" transform="rotate(-90 16 ${PAD.top + plotH / 2})">ms, join click → first remote frame</text>
+</svg>
+`;
+}

@@ -1,0 +1,55 @@
+/**
+ * The suite's `test`: the running lab, a launcher for participants (each in its own Chromium
+ * process, closed after the test), and a verdict recorder attached to every call test.
+ */
+import { test as base, chromium, type Browser } from '@playwright/test';
+import { launchOptions } from './browser.ts';
+import { CallPage } from './CallPage.ts';
+import { readLabInfo, type LabInfo } from './labInfo.ts';
+import { CallVerdict } from './verdict.ts';
+
+export interface Participants {
+  /** Starts a separate browser (not just a context) with fake media and opens a page in it. */
+  launch(name: string): Promise<CallPage>;
+}
+
+export const test = base.extend<{ lab: LabInfo; participants: Participants; verdict: CallVerdict }>({
+  lab: async ({}, use) => {
+    await use(readLabInfo());
+  },
+  baseURL: async ({ lab }, use) => {
+    await use(lab.httpUrl);
+  },
+  participants: async ({ lab }, use, testInfo) => {
+    const launched: { browser: Browser; call: CallPage }[] = [];
+    await use({
+      async launch(name) {
+        const browser = await chromium.launch(launchOptions);
+        const page = await browser.newPage({ viewport: { width: 1100, height: 720 } });
+        const call = new CallPage(page, name, lab.httpUrl);
+        launched.push({ browser, call });
+        return call;
+      },
+    });
+    if (testInfo.status !== testInfo.expectedStatus) {
+      for (const { call } of launched) {
+        if (call.page.isClosed()) continue;
+        await testInfo.attach(`${call.name}-screenshot`, { body: await call.page.screenshot(), contentType: 'image/png' });
+        await testInfo.attach(`${call.name}-console`, { body: call.consoleLines.join('\n'), contentType: 'text/plain' });
+      }
+    }
+    await Promise.all(launched.map(({ browser }) => browser.close()));
+  },
+  verdict: async ({}, use, testInfo) => {
+    const verdict = new CallVerdict();
+    await use(verdict);
+    await verdict.attachTo(testInfo);
+  },
+});
+
+export { expect } from '@playwright/test';
+
+/** A room id no other run (or test) uses. */
+export function uniqueRoomId(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
+}

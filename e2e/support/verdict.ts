@@ -1,0 +1,59 @@
+/**
+ * QA's verdict per call: the figures a test measured (frames decoded per remote video, audio packets,
+ * time to first frame, how fast changes reached the others), attached to the test as JSON
+ * (`call-verdict`) so verdictReporter.ts can print them next to pass/fail — also when the test fails
+ * halfway, with whatever was measured up to then.
+ */
+import type { TestInfo } from '@playwright/test';
+
+export const VERDICT_ATTACHMENT = 'call-verdict';
+
+export interface ReceivedFigures {
+  framesDecoded: number;
+  framesPerSecond: number;
+  videoPacketsLost: number;
+  audioPacketsReceived: number;
+  audioPacketsLost: number;
+}
+
+export interface ParticipantFigures {
+  peerId?: string;
+  /** Join click → first presented remote frame. */
+  timeToFirstFrameMs?: number | null;
+  /** What this participant received from each other participant (by name). */
+  receivedFrom: Record<string, ReceivedFigures>;
+}
+
+export interface VerdictData {
+  room?: string;
+  participants: Record<string, ParticipantFigures>;
+  /** Named durations, e.g. "mute seen by bob" → 180 (ms from the click). */
+  timings: Record<string, number>;
+}
+
+export class CallVerdict {
+  readonly data: VerdictData = { participants: {}, timings: {} };
+
+  room(roomId: string): void {
+    this.data.room = roomId;
+  }
+
+  participant(name: string): ParticipantFigures {
+    return (this.data.participants[name] ??= { receivedFrom: {} });
+  }
+
+  received(receiver: string, sender: string, figures: ReceivedFigures): void {
+    this.participant(receiver).receivedFrom[sender] = figures;
+  }
+
+  timing(label: string, ms: number): void {
+    this.data.timings[label] = Math.round(ms);
+  }
+
+  async attachTo(testInfo: TestInfo): Promise<void> {
+    await testInfo.attach(VERDICT_ATTACHMENT, {
+      body: JSON.stringify(this.data, null, 2),
+      contentType: 'application/json',
+    });
+  }
+}

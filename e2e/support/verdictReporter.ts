@@ -1,0 +1,81 @@
+/**
+ * Prints QA's verdict per call after each test — PASS/FAIL plus the figures the test measured
+ * (see verdict.ts) — and writes them all to test-results/call-verdicts.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { FullConfig, Reporter, TestCase, TestResult } from '@playwright/test/reporter';
+import { VERDICT_ATTACHMENT, type VerdictData } from './verdict.ts';
+
+interface CallRecord {
+  call: string;
+  file: string;
+  verdict: 'PASS' | 'FAIL';
+  status: TestResult['status'];
+  durationMs: number;
+  error?: string;
+  figures: VerdictData | null;
+}
+
+export default class VerdictReporter implements Reporter {
+  #records: CallRecord[] = [];
+  #outFile = 'call-verdicts.json';
+
+  onBegin(config: FullConfig): void {
+    const outputDir = config.projects[0]?.outputDir ?? path.join(config.rootDir, 'test-results');
+    this.#outFile = path.join(outputDir, 'call-verdicts.json');
+  }
+
+  onTestEnd(test: TestCase, result: TestResult): void {
+    const attachment = result.attachments.find((a) => a.name === VERDICT_ATTACHMENT && a.body);
+    const figures = attachment?.body ? (JSON.parse(attachment.body.toString('utf8')) as VerdictData) : null;
+    const record: CallRecord = {
+      call: test.titlePath().slice(2).join(' › '),
+      file: path.basename(test.location.file),
+      verdict: result.status === 'passed' ? 'PASS' : 'FAIL',
+      status: result.status,
+      durationMs: result.duration,
+      error: result.error?.message?.split('\n')[0],
+      figures,
+    };
+    // Only tests that hold a call (they use the `verdict` fixture) get a call verdict.
+    if (!figures) return;
+    this.#records.push(record);
+    process.stdout.write(`${formatRecord(record)}\n`);
+  }
+
+  onEnd(): void {
+    mkdirSync(path.dirname(this.#outFile), { recursive: true });
+    writeFileSync(this.#outFile, JSON.stringify(this.#records, null, 2));
+    const failed = this.#records.filter((r) => r.verdict === 'FAIL').length;
+    process.stdout.write(
+      `\nCALL VERDICTS: ${this.#records.length - failed} pass, ${failed} fail — ${path.relative(process.cwd(), this.#outFile)}\n`,
+    );
+  }
+
+  printsToStdio(): boolean {
+    return true;
+  }
+}
+
+function formatRecord(record: CallRecord): string {
+  const lines = [`\nCALL VERDICT ${record.verdict}: ${record.call} (${record.file}, ${(record.durationMs / 1000).toFixed(1)} s)`];
+  if (record.error) lines.push(`  error: ${record.error}`);
+  const figures = record.figures;
+  if (figures) {
+    if (figures.room) lines.push(`  room: ${figures.room}`);
+    for (const [name, p] of Object.entries(figures.participants)) {
+      const firstFrame = p.timeToFirstFrameMs == null ? '' : `first remote frame ${p.timeToFirstFrameMs} ms after the join click`;
+      const received = Object.entries(p.receivedFrom)
+        .map(
+          ([from, f]) =>
+            `from ${from}: ${f.framesDecoded} frames decoded (${f.framesPerSecond.toFixed(0)} fps, ${f.videoPacketsLost} video pkts lost), ` +
+            `${f.audioPacketsReceived} audio pkts (${f.audioPacketsLost} lost)`,
+        )
+        .join('; ');
+      lines.push(`  ${name}: ${[firstFrame, received].filter(Boolean).join(' | ')}`);
+    }
+    for (const [label, ms] of Object.entries(figures.timings)) lines.push(`  ${label}: ${ms} ms`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,90 @@
+/**
+ * The join form: bad input is explained and nothing is joined; the mic / camera buttons toggle the
+ * local state before joining, and that choice is what the others see after joining.
+ */
+import { expect, test, uniqueRoomId } from '../support/fixtures.ts';
+
+test.describe('join form', () => {
+  test('an invalid room name shows a clear error and does not join', async ({ participants }) => {
+    const ada = await participants.launch('ada');
+    await ada.openForm();
+
+    await ada.submitJoinForm('not a room!');
+    await expect(ada.errorBanner).toBeVisible();
+    await expect(ada.errorBanner).toContainText('Invalid room name');
+    await expect(ada.errorBanner).toContainText('A-Z, a-z, 0-9, "-" or "_"');
+    await expect(ada.callState).toHaveAttribute('data-state', 'idle');
+    expect(await ada.page.evaluate(() => window.__lab?.peerId ?? null)).toBeNull();
+
+    await ada.submitJoinForm('room/with/slashes');
+    await expect(ada.errorBanner).toContainText('Invalid room name');
+    await expect(ada.callState).toHaveAttribute('data-state', 'idle');
+
+    // An empty name is refused the same way.
+    await ada.page.getByTestId('room-input').fill('fine-room');
+    await ada.page.getByTestId('name-input').fill('   ');
+    await ada.page.getByTestId('join-button').click();
+    await expect(ada.errorBanner).toContainText('Invalid name: displayName must be 1..64 characters');
+    await expect(ada.callState).toHaveAttribute('data-state', 'idle');
+
+    // The banner can be dismissed, and a valid room then joins.
+    await ada.page.getByRole('button', { name: 'Dismiss' }).click();
+    await expect(ada.errorBanner).toBeHidden();
+    await ada.submitJoinForm(uniqueRoomId('e2e-form'));
+    await ada.expectJoined();
+    await expect(ada.errorBanner).toBeHidden();
+  });
+
+  test('mic and camera buttons toggle the local state', async ({ participants }) => {
+    const ada = await participants.launch('ada');
+    await ada.openForm();
+    // The preview's camera track is the one that will be sent: off must really disable it.
+    const previewTrackEnabled = () =>
+      ada.page.evaluate(() => {
+        const video = document.querySelector<HTMLVideoElement>('[data-testid="local-video"]');
+        return (video?.srcObject as MediaStream | null)?.getVideoTracks()[0]?.enabled ?? null;
+      });
+
+    await expect(ada.localVideo).toBeVisible();
+    await expect(ada.micButton).toHaveAttribute('data-state', 'unmuted');
+    await expect(ada.cameraButton).toHaveAttribute('data-state', 'on');
+
+    await ada.micButton.click();
+    await expect(ada.micButton).toHaveAttribute('data-state', 'muted');
+    await expect(ada.micButton).toHaveAttribute('aria-pressed', 'true');
+    expect(await ada.page.evaluate(() => window.__lab!.local)).toEqual({ audioMuted: true, videoMuted: false });
+
+    await ada.cameraButton.click();
+    await expect(ada.cameraButton).toHaveAttribute('data-state', 'off');
+    await expect(ada.localVideo).toBeHidden();
+    await expect(ada.page.getByTestId('local-video-off')).toHaveText('Camera is off');
+    expect(await previewTrackEnabled()).toBe(false);
+    expect(await ada.page.evaluate(() => window.__lab!.local)).toEqual({ audioMuted: true, videoMuted: true });
+
+    await ada.micButton.click();
+    await ada.cameraButton.click();
+    await expect(ada.micButton).toHaveAttribute('data-state', 'unmuted');
+    await expect(ada.cameraButton).toHaveAttribute('data-state', 'on');
+    await expect(ada.localVideo).toBeVisible();
+    expect(await previewTrackEnabled()).toBe(true);
+    expect(await ada.page.evaluate(() => window.__lab!.local)).toEqual({ audioMuted: false, videoMuted: false });
+  });
+
+  test('joining with the mic muted shows the others a muted tile', async ({ participants, verdict }) => {
+    const room = uniqueRoomId('e2e-form-muted');
+    verdict.room(room);
+    const [ada, bea] = await Promise.all([participants.launch('ada'), participants.launch('bea')]);
+    await bea.joinViaForm(room);
+
+    await ada.openForm();
+    await ada.micButton.click();
+    await expect(ada.micButton).toHaveAttribute('data-state', 'muted');
+    await ada.submitJoinForm(room);
+    await ada.expectJoined();
+
+    await expect(bea.tileOf(ada).getByTestId('mic-state')).toHaveAttribute('data-state', 'muted');
+    await expect(bea.tileOf(ada).getByTestId('camera-state')).toHaveAttribute('data-state', 'on');
+    await expect(ada.micButton).toHaveAttribute('data-state', 'muted');
+    expect((await bea.participants()).find((p) => p.displayName === 'ada')).toMatchObject({ audioMuted: true, videoMuted: false });
+  });
+});
