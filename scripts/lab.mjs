@@ -121,7 +121,7 @@ function spawnService(name, entry, env, logs, port, logFiles) {
     const dir = path.join(repoRoot, '.lab/logs');
     mkdirSync(dir, { recursive: true });
     const file = path.join(dir, `${name}-${port}.log`);
-    const out = createWriteStream(file);
+    const out = createWriteStream(file, { flags: 'a' });
     child.stdout.pipe(out);
     child.stderr.pipe(out);
     logFiles[name] = file;

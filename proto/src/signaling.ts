@@ -4,7 +4,8 @@
  * protocol's single definition. Documented in docs/signaling-protocol.md.
  *
  * Transport: WebSocket at `/ws`, subprotocol {@link SIGNALING_SUBPROTOCOL}; one JSON object per text
- * frame, at most {@link MAX_MESSAGE_BYTES} bytes (larger frames close the socket with code 1009).
+ * frame, at most {@link MAX_MESSAGE_BYTES} bytes (larger frames close the socket with code 1009 "message
+ * too big"; frames over 256 KiB are dropped by uWebSockets.js itself, so the client then sees 1006).
  *
  * Three message shapes:
  * - request  (client → server): `{ id, method, data }`; `id` is chosen by the client, unique per socket.

@@ -1,0 +1,4 @@
+import { InMemoryRoomStateStore } from '../InMemoryRoomStateStore.ts';
+import { describeRoomStateStoreContract } from './roomStateStoreContract.ts';
+
+describeRoomStateStoreContract('InMemoryRoomStateStore', async () => new InMemoryRoomStateStore());
