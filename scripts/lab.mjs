@@ -45,6 +45,7 @@ export function mediasoupWorkerBin() {
  * @property {'file'|'inherit'} [logs] 'file' (default): .lab/logs/<name>-<port>.log; 'inherit': prefixed on this console
  * @property {number} [signalingPort] default: a free port
  * @property {number} [sfuGrpcPort] default: a free port
+ * @property {number} [sfuMetricsPort] default: a free port
  */
 
 /**
@@ -54,6 +55,8 @@ export function mediasoupWorkerBin() {
  * @property {string} sfuAddress host:port of the SFU gRPC server
  * @property {string} sfuMetricsUrl the SFU's Prometheus endpoint
  * @property {Record<string,string>} logFiles process name → log file (logs: 'file')
+ * @property {Promise<{ name: string, code: number|string|null }>} exited settles when any process exits
+ *   on its own (not through stop()): the lab is then broken
  * @property {() => Promise<void>} stop SIGTERM every process and wait for it to exit
  */
 
@@ -62,7 +65,7 @@ export async function startLab(options = {}) {
   const services = options.services ?? ['sfu', 'signaling'];
   const logs = options.logs ?? 'file';
   const sfuGrpcPort = options.sfuGrpcPort ?? (await freePort());
-  const sfuMetricsPort = await freePort();
+  const sfuMetricsPort = options.sfuMetricsPort ?? (await freePort());
   const signalingPort = options.signalingPort ?? (await freePort());
   const sfuAddress = `127.0.0.1:${sfuGrpcPort}`;
   const baseEnv = {
@@ -79,7 +82,9 @@ export async function startLab(options = {}) {
   const running = [];
   /** @type {Record<string,string>} */
   const logFiles = {};
+  let stopping = false;
   const stop = async () => {
+    stopping = true;
     await Promise.all(running.map(({ child, exited }) => stopProcess(child, exited)));
   };
 
@@ -99,7 +104,12 @@ export async function startLab(options = {}) {
     throw error;
   }
 
+  const exited = Promise.race(
+    running.map(({ name, exited: processExited }) => processExited.then((code) => ({ name, code }))),
+  ).then((first) => (stopping ? new Promise(() => {}) : first));
+
   return {
+    exited,
     httpUrl: `http://localhost:${signalingPort}`,
     wsUrl: `ws://localhost:${signalingPort}/ws`,
     sfuAddress,

@@ -4,9 +4,10 @@ import { startLab } from './lab.mjs';
 
 const signalingPort = Number(process.env.SIGNALING_PORT ?? 8080);
 const sfuGrpcPort = Number(process.env.SFU_GRPC_PORT ?? 50051);
+const sfuMetricsPort = Number(process.env.SFU_METRICS_PORT ?? 9464);
 
 console.log('[lab] starting SFU and signaling …');
-const lab = await startLab({ logs: 'inherit', signalingPort, sfuGrpcPort });
+const lab = await startLab({ logs: 'inherit', signalingPort, sfuGrpcPort, sfuMetricsPort });
 console.log(`
 [lab] ready
 [lab]   call page        ${lab.httpUrl}
@@ -27,3 +28,10 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
     process.exit(0);
   });
 }
+
+// A service that dies takes the lab down with it, loudly, rather than leaving half a lab running.
+lab.exited.then(async ({ name, code }) => {
+  console.error(`[lab] ${name} exited unexpectedly (${code}); stopping the lab`);
+  await lab.stop();
+  process.exit(1);
+});
