@@ -86,7 +86,7 @@ async function main(): Promise<void> {
     const baselineSummary = summarize(baselineSamples);
     const ratio = Math.round((labSummary.p50 / baselineSummary.p50) * 100) / 100;
     console.log(`\nlab      join click → first remote frame: ${line(labSummary)}`);
-    console.log(`baseline createOffer → first decoded frame: ${line(baselineSummary)}`);
+    console.log(`baseline createOffer → first presented frame: ${line(baselineSummary)}`);
     console.log(`ratio lab/baseline (p50): ${ratio}×`);
 
     mkdirSync(RESULTS_DIR, { recursive: true });

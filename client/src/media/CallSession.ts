@@ -57,6 +57,8 @@ export interface CallSessionOptions {
   audioMuted: boolean;
   videoMuted: boolean;
   createSocket?: SocketFactory;
+  /** A client for `signalingUrl` opened ahead of time (see CallStore); default: a new one. */
+  signaling?: SignalingClient;
   /** Default: a Device for this browser. Unit tests pass one with mediasoup-client's FakeHandler. */
   device?: Device;
 }
@@ -93,7 +95,7 @@ export class CallSession extends Emitter<CallSessionEvents> {
     super();
     this.#options = options;
     this.#device = options.device ?? new Device();
-    this.#signaling = new SignalingClient({ url: options.signalingUrl, createSocket: options.createSocket });
+    this.#signaling = options.signaling ?? new SignalingClient({ url: options.signalingUrl, createSocket: options.createSocket });
     this.#recvReady = new Promise((resolve) => (this.#resolveRecvReady = resolve));
     this.#listenToPushes();
   }
@@ -117,20 +119,26 @@ export class CallSession extends Emitter<CallSessionEvents> {
       this.#peerId = joined.peerId;
       this.#roomId = joined.roomId;
       // The server validates capabilities field by field; the protocol only promises an object.
-      await this.#device.load({ routerRtpCapabilities: joined.routerRtpCapabilities as unknown as RtpCapabilities });
+      const deviceLoaded = this.#device.load({ routerRtpCapabilities: joined.routerRtpCapabilities as unknown as RtpCapabilities });
 
       for (const peer of joined.peers) this.#upsertPeer(peer);
       const [sendTransport, recvTransport] = await Promise.all([
-        this.#createTransport('send'),
-        this.#createTransport('recv'),
+        this.#createTransport('send', deviceLoaded),
+        this.#createTransport('recv', deviceLoaded),
       ]);
       this.#sendTransport = sendTransport;
       this.#recvTransport = recvTransport;
       this.#resolveRecvReady(recvTransport);
 
-      // Receiving what is already there does not wait for our own tracks to be sent: the first
-      // remote frame is what a joining person waits for.
-      for (const peer of joined.peers) for (const producer of peer.producers) this.#consumeInBackground(peer.peerId, producer);
+      // Receiving what is already there comes first: the first remote frame is what a joining person
+      // waits for. Our own produce requests would queue ahead of the consumers' resume requests on
+      // the socket (the server answers a socket's requests in order) and starting the encoders
+      // competes for CPU, so sending starts once the consumers are set up (about 100 ms later).
+      // Video first: mediasoup-client negotiates one consumer at a time, and a face is what people
+      // wait for (audio is a few tens of milliseconds behind).
+      const existing = joined.peers.flatMap((peer) => peer.producers.map((producer) => ({ peerId: peer.peerId, producer })));
+      existing.sort((a, b) => Number(b.producer.kind === 'video') - Number(a.producer.kind === 'video'));
+      await Promise.all(existing.map(({ peerId, producer }) => this.#consumeInBackground(peerId, producer)));
       await this.#produceLocalTracks();
       this.#joined = true;
       return { peerId: joined.peerId, roomId: joined.roomId };
@@ -229,8 +237,9 @@ export class CallSession extends Emitter<CallSessionEvents> {
     this.#signaling.close(closeCode, closeCode === 1000 ? 'left' : 'going away');
   }
 
-  async #createTransport(direction: 'send' | 'recv'): Promise<Transport> {
-    const params = await this.#signaling.request('createTransport', { direction });
+  /** Asks the server for the transport while the device loads (~25 ms): neither needs the other. */
+  async #createTransport(direction: 'send' | 'recv', deviceLoaded: Promise<void>): Promise<Transport> {
+    const [params] = await Promise.all([this.#signaling.request('createTransport', { direction }), deviceLoaded]);
     const options = {
       id: params.transportId,
       iceParameters: params.iceParameters,
@@ -311,8 +320,9 @@ export class CallSession extends Emitter<CallSessionEvents> {
     });
   }
 
-  #consumeInBackground(peerId: string, producer: ProducerInfo): void {
-    this.#consume(peerId, producer).catch((error: unknown) => {
+  /** Consumes without throwing (a failure is reported as an 'error' event); settles when done. */
+  #consumeInBackground(peerId: string, producer: ProducerInfo): Promise<void> {
+    return this.#consume(peerId, producer).catch((error: unknown) => {
       this.#consumedProducerIds.delete(producer.producerId);
       if (this.#ended) return;
       this.emit('error', new Error(`Cannot receive ${producer.source} from a participant: ${messageOf(error)}`));
@@ -337,9 +347,8 @@ export class CallSession extends Emitter<CallSessionEvents> {
       appData: { peerId: params.peerId, source: params.source },
     });
     this.#consumers.set(consumer.id, { consumer, peerId: params.peerId, source: params.source });
-    // The server creates consumers paused so no media is lost before this side is ready.
-    await this.#signaling.request('resumeConsumer', { consumerId: consumer.id });
-    if (consumer.closed) return;
+    // The page attaches the track while the server still holds the consumer paused, so the media
+    // element is ready when the first frame arrives instead of starting up after it (~90 ms).
     this.emit('trackAdded', {
       peerId: params.peerId,
       consumerId: consumer.id,
@@ -347,6 +356,13 @@ export class CallSession extends Emitter<CallSessionEvents> {
       kind: params.kind,
       track: consumer.track,
     });
+    try {
+      // The server creates consumers paused so no media is lost before this side is ready.
+      await this.#signaling.request('resumeConsumer', { consumerId: consumer.id });
+    } catch (error) {
+      this.#closeConsumer(consumer.id);
+      throw error;
+    }
   }
 
   #closeConsumer(consumerId: string): void {
@@ -363,10 +379,10 @@ export class CallSession extends Emitter<CallSessionEvents> {
     s.on('peerJoined', ({ peer }) => {
       // A peer id is never reused, but the same person may come back (reload) under a new one.
       this.#upsertPeer(peer);
-      for (const producer of peer.producers) this.#consumeInBackground(peer.peerId, producer);
+      for (const producer of peer.producers) void this.#consumeInBackground(peer.peerId, producer);
     });
     s.on('peerLeft', ({ peerId, reason }) => this.#removePeer(peerId, reason));
-    s.on('newProducer', ({ peerId, producer }) => this.#consumeInBackground(peerId, producer));
+    s.on('newProducer', ({ peerId, producer }) => void this.#consumeInBackground(peerId, producer));
     s.on('producerClosed', ({ producerId }) => {
       for (const [consumerId, entry] of this.#consumers) {
         if (entry.consumer.producerId === producerId) this.#closeConsumer(consumerId);

@@ -73,6 +73,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   readonly #createSocket: SocketFactory;
   readonly #pending = new Map<number, Pending>();
   #socket: SocketLike | undefined;
+  #opening: Promise<void> | undefined;
   #nextId = 1;
   #closed = false;
 
@@ -88,9 +89,21 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     return this.#socket?.readyState === OPEN;
   }
 
-  /** Opens the socket; rejects if it closes (or the server refuses the subprotocol) before opening. */
+  /** True while the socket is opening or open: a client made ahead of time can still be used. */
+  get usable(): boolean {
+    return this.#socket === undefined || this.#socket.readyState <= OPEN;
+  }
+
+  /**
+   * Opens the socket; rejects if it closes (or the server refuses the subprotocol) before opening.
+   * Calling it again returns the same promise, so a page can open the socket ahead of time.
+   */
   connect(): Promise<void> {
-    if (this.#socket) return Promise.reject(new Error('SignalingClient.connect() called twice'));
+    this.#opening ??= this.#open();
+    return this.#opening;
+  }
+
+  #open(): Promise<void> {
     const socket = this.#createSocket(this.#url, SIGNALING_SUBPROTOCOL);
     this.#socket = socket;
     return new Promise<void>((resolve, reject) => {

@@ -8,7 +8,7 @@ import { createStore, produce } from 'solid-js/store';
 import { DisplayName, RoomId, describeZodError, type MediaSource } from '@lab/proto/signaling';
 import { CallSession, type PeerReceiveStats } from '../media/CallSession.ts';
 import { LocalMedia, describeMediaError } from '../media/LocalMedia.ts';
-import { signalingUrlFor } from '../signaling/SignalingClient.ts';
+import { SignalingClient, signalingUrlFor } from '../signaling/SignalingClient.ts';
 import { callSearch, readCallParams, readRoomParam } from './callUrl.ts';
 import { installTestSurface } from './testSurface.ts';
 
@@ -99,6 +99,23 @@ function createCall(): CallContextValue {
   const localMedia = new LocalMedia();
   let session: CallSession | null = null;
 
+  // The signaling socket is opened while the join form is shown, so a join does not wait for the
+  // WebSocket handshake (~15 ms of the join → first frame time). An idle socket costs the server
+  // little, and one that closed meanwhile is simply replaced at join time.
+  let warmSignaling: SignalingClient | undefined;
+  const warmUpSignaling = () => {
+    const client = new SignalingClient({ url: signalingUrlFor(location) });
+    client.connect().catch(() => {
+      if (warmSignaling === client) warmSignaling = undefined;
+    });
+    warmSignaling = client;
+  };
+  const takeWarmSignaling = (): SignalingClient | undefined => {
+    const client = warmSignaling?.usable ? warmSignaling : undefined;
+    warmSignaling = undefined;
+    return client;
+  };
+
   const showError = (error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
     // Also in the console with its stack, for whoever debugs the page.
@@ -153,6 +170,7 @@ function createCall(): CallContextValue {
     s.on('ended', ({ reason, error }) => {
       if (session !== s) return;
       session = null;
+      warmUpSignaling();
       localMedia.stop();
       setStore(
         produce((draft) => {
@@ -220,6 +238,7 @@ function createCall(): CallContextValue {
 
       const s = new CallSession({
         signalingUrl: signalingUrlFor(location),
+        signaling: takeWarmSignaling(),
         localMedia,
         audioMuted: store.local.audioMuted,
         videoMuted: store.local.videoMuted,
@@ -277,6 +296,7 @@ function createCall(): CallContextValue {
     window.addEventListener('pagehide', onPageHide);
     onCleanup(() => window.removeEventListener('pagehide', onPageHide));
     if (initialParams) void actions.join();
+    else warmUpSignaling();
   });
 
   return { store, actions };

@@ -220,14 +220,22 @@ export class PeerSession implements LocalPeer {
         }
       });
 
-      await sessions.ensureRoom(roomId);
-      await sessions.sessionStarted({ sessionId, roomId, peerId, displayName, instanceId: this.#deps.instanceId });
-      rollback.push(() => sessions.sessionEnded(sessionId, 'join_failed'));
-
       const sfu = await sfuDirectory.gatewayForRoom(roomId);
-      // Registered on the SFU even if our deadline passes while it works: undo it on any failure.
+      // Undone on any failure, including a session row or an SFU registration that completed after
+      // our side gave up (closing an unknown session or peer is a no-op).
+      rollback.push(() => sessions.sessionEnded(sessionId, 'join_failed'));
       rollback.push(() => sfu.closePeer({ peer: { roomId, peerId }, reason: 'join_failed' }));
-      const { rtpCapabilitiesJson } = await sfu.getRouterRtpCapabilities({ peer: { roomId, peerId } });
+      // The session record and the SFU round trip are independent: doing them at once takes one of
+      // them off the join latency. allSettled, so no rollback runs while the other is in flight.
+      const [recorded, capabilities] = await Promise.allSettled([
+        sessions
+          .ensureRoom(roomId)
+          .then(() => sessions.sessionStarted({ sessionId, roomId, peerId, displayName, instanceId: this.#deps.instanceId })),
+        sfu.getRouterRtpCapabilities({ peer: { roomId, peerId } }),
+      ]);
+      if (recorded.status === 'rejected') throw recorded.reason;
+      if (capabilities.status === 'rejected') throw capabilities.reason;
+      const { rtpCapabilitiesJson } = capabilities.value;
       const routerRtpCapabilities = parseSfuJson('getRouterRtpCapabilities', 'rtp_capabilities_json', rtpCapabilitiesJson);
       await state.markJoined(roomId, peerId);
 

@@ -53,6 +53,33 @@ async function connected(options: { requestTimeoutMs?: number } = {}) {
   return { client, socket };
 }
 
+describe('opening ahead of time', () => {
+  it('connect() called again (the page opened the socket early) reuses the one socket', async () => {
+    const sockets: FakeSocket[] = [];
+    const client = new SignalingClient({
+      url: 'ws://lab.test/ws',
+      createSocket: (url, protocol) => {
+        const socket = new FakeSocket(url, protocol);
+        sockets.push(socket);
+        return socket;
+      },
+    });
+    const early = client.connect();
+    const atJoin = client.connect();
+    expect(atJoin).toBe(early);
+    expect(client.usable).toBe(true);
+    sockets[0]!.open();
+    await atJoin;
+    expect(sockets).toHaveLength(1);
+  });
+
+  it('is no longer usable once the server closed the early socket', async () => {
+    const { client, socket } = await connected();
+    socket.serverClose(1001, 'going away');
+    expect(client.usable).toBe(false);
+  });
+});
+
 const joinResponse = { peerId: 'p1', roomId: 'room-1', routerRtpCapabilities: { codecs: [] }, peers: [] };
 
 afterEach(() => {
