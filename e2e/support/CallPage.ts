@@ -3,7 +3,7 @@
  * what it shows (data-testid) and its read-only `window.__lab` surface.
  */
 import { expect, type Locator, type Page } from '@playwright/test';
-import type { LabParticipant, LabTimings, PeerReceiveStats } from './labSurface.ts';
+import type { LabParticipant, LabTimings, PeerReceiveStats } from '@lab/proto/lab-surface';
 
 /** Joining includes getUserMedia, two transports and two produces; generous for a busy 2-core box. */
 const JOIN_TIMEOUT_MS = 30_000;

@@ -1,7 +1,7 @@
 /** Proof that media really flows: the receiver's own decoder counters keep rising. */
 import { expect } from '@playwright/test';
 import type { CallPage } from './CallPage.ts';
-import type { PeerReceiveStats } from './labSurface.ts';
+import type { PeerReceiveStats } from '@lab/proto/lab-surface';
 import type { CallVerdict, ReceivedFigures } from './verdict.ts';
 
 /** Long enough for ~90 frames at 30 fps and ~150 Opus packets: a stall cannot hide in it. */

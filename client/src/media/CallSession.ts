@@ -10,7 +10,8 @@ import type { MediaKind, MediaSource, PeerInfo, ProducerInfo, PushData } from '@
 import { Emitter } from '../lib/Emitter.ts';
 import { SignalingClient, type SocketFactory } from '../signaling/SignalingClient.ts';
 import type { LocalMedia } from './LocalMedia.ts';
-import { audioReceiveStats, videoReceiveStats, type AudioReceiveStats, type VideoReceiveStats } from './receiverStats.ts';
+import type { PeerReceiveStats } from '@lab/proto/lab-surface';
+import { audioReceiveStats, videoReceiveStats } from './receiverStats.ts';
 
 export interface RemotePeer {
   peerId: string;
@@ -25,12 +26,6 @@ export interface RemoteTrack {
   source: MediaSource;
   kind: MediaKind;
   track: MediaStreamTrack;
-}
-
-export interface PeerReceiveStats {
-  peerId: string;
-  video: VideoReceiveStats | null;
-  audio: AudioReceiveStats | null;
 }
 
 export type CallSessionEvents = {

@@ -4,22 +4,7 @@
  * https://www.w3.org/TR/webrtc-stats/#inboundrtpstats-dict*
  */
 
-export interface VideoReceiveStats {
-  framesDecoded: number;
-  /** Decoded frames per second over the browser's last measurement interval. */
-  framesPerSecond: number;
-  packetsLost: number;
-  /** Seconds (the stats API already converts from RTP timestamp units). */
-  jitter: number;
-}
-
-export interface AudioReceiveStats {
-  packetsReceived: number;
-  packetsLost: number;
-  /** Seconds. */
-  jitter: number;
-  totalSamplesReceived: number;
-}
+import type { AudioReceiveStats, VideoReceiveStats } from '@lab/proto/lab-surface';
 
 /** Any object whose values are stats dictionaries: an RTCStatsReport, or a Map/array in tests. */
 export type StatsSource = { forEach(callback: (value: Record<string, unknown>) => void): void };

@@ -6,13 +6,13 @@
 import { createContext, onCleanup, onMount, useContext, type JSX, type ParentProps } from 'solid-js';
 import { createStore, produce } from 'solid-js/store';
 import { DisplayName, RoomId, describeZodError, type MediaSource } from '@lab/proto/signaling';
-import { CallSession, type PeerReceiveStats } from '../media/CallSession.ts';
+import type { CallState, LabTimings, PeerReceiveStats } from '@lab/proto/lab-surface';
+import { CallSession } from '../media/CallSession.ts';
 import { LocalMedia, describeMediaError } from '../media/LocalMedia.ts';
 import { SignalingClient, signalingUrlFor } from '../signaling/SignalingClient.ts';
 import { callSearch, readCallParams, readRoomParam } from './callUrl.ts';
 import { installTestSurface } from './testSurface.ts';
 
-export type CallState = 'idle' | 'joining' | 'joined' | 'left' | 'error';
 
 export interface Participant {
   peerId: string;
@@ -28,15 +28,6 @@ interface ReceivedTrack {
   track: MediaStreamTrack;
 }
 
-export interface CallTimings {
-  /** performance.now() at the join click (or the automatic join on load). */
-  joinStartedAt: number | null;
-  /** When the join completed: transports open and local tracks sent. */
-  joinedAt: number | null;
-  /** When the first frame of any participant's video was presented. */
-  firstRemoteFrameAt: number | null;
-}
-
 export interface CallStoreState {
   state: CallState;
   /** The join form's fields (also the joined room and name). */
@@ -50,7 +41,7 @@ export interface CallStoreState {
   tracks: Record<string, Partial<Record<MediaSource, ReceivedTrack>>>;
   /** The browser refused to play remote audio without a click (autoplay policy). */
   audioBlocked: boolean;
-  timings: CallTimings;
+  timings: LabTimings;
 }
 
 export interface CallActions {

@@ -1,34 +1,9 @@
 /**
- * `window.__lab`: a read-only view of the call for automated tests and benchmarks (documented in
- * client/README.md). It reports what the page shows and receives; it offers no way to change it.
+ * Installs `window.__lab`, the read-only view of the call whose contract is @lab/proto/lab-surface
+ * (documented in client/README.md). It reports what the page shows and receives; it changes nothing.
  */
-import type { PeerReceiveStats } from '../media/CallSession.ts';
-import type { CallContextValue, CallState, CallTimings } from './CallStore.tsx';
-
-export interface LabParticipant {
-  peerId: string;
-  displayName: string;
-  audioMuted: boolean;
-  videoMuted: boolean;
-}
-
-export interface LabTestSurface {
-  readonly state: CallState;
-  readonly peerId: string | null;
-  readonly roomId: string | null;
-  /** This page's own mic / camera state. */
-  readonly local: { audioMuted: boolean; videoMuted: boolean };
-  participants(): LabParticipant[];
-  /** Per remote peer, from its consumers' RTCRtpReceiver stats. */
-  stats(): Promise<PeerReceiveStats[]>;
-  readonly timings: CallTimings;
-}
-
-declare global {
-  interface Window {
-    readonly __lab?: LabTestSurface;
-  }
-}
+import type { LabTestSurface } from '@lab/proto/lab-surface';
+import type { CallContextValue } from './CallStore.tsx';
 
 export function installTestSurface({ store, actions }: CallContextValue): void {
   const surface: LabTestSurface = Object.freeze({
