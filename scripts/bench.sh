@@ -2,7 +2,7 @@
 # `npm run bench`: performance figures (not tests): join → first remote frame on loopback.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --browsers
 export MEDIASOUP_WORKER_BIN
 MEDIASOUP_WORKER_BIN=$(bash scripts/mediasoup-worker/build.sh)
 # Measured as deployed: signaling on a real PostgreSQL server (PGlite runs inside the signaling

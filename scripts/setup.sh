@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes a fresh Debian 12 + Node 20 clone ready to run and test the lab. Idempotent: each step checks
 # first and is skipped when already done, so `npm start` / `npm test` can call it every time.
-#   1. Debian packages: Chromium (browser tests, fake media) and the mediasoup worker's build deps
+#   1. Debian packages: Chromium with --browsers (tests and benchmarks drive it; running the lab
+#      does not need it), the mediasoup worker's build deps (step 3)
 #   2. npm dependencies from the lockfile (npm ci), re-run when package-lock.json changes
 #   3. the mediasoup worker, built from the installed package's sources, cached per machine
 #   4. generated gRPC types and the built call page
@@ -16,7 +17,9 @@ if [ "$node_major" != 20 ]; then
 fi
 
 # 1. Debian packages (the worker's own build deps are ensured by its build script).
-bash scripts/ensure-apt.sh chromium
+if [ "${1:-}" = --browsers ]; then
+  bash scripts/ensure-apt.sh chromium
+fi
 
 # 2. npm dependencies. Install scripts are not run by npm 11 here; mediasoup's (a worker download) is
 #    replaced by step 3, and MEDIASOUP_WORKER_BIN keeps it a no-op on npm versions that would run it.

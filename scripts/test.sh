@@ -3,7 +3,7 @@
 # mediasoup worker, PostgreSQL, Redis), then the browser e2e suite (real Chromium, fake media).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --browsers
 export MEDIASOUP_WORKER_BIN
 MEDIASOUP_WORKER_BIN=$(bash scripts/mediasoup-worker/build.sh)
 export DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
