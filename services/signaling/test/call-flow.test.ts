@@ -3,57 +3,65 @@
  * WebSockets: join, transports, produce/consume with real RTP parameters, mute, leave and disconnect,
  * checked from the clients (responses and pushes), from the SFU (GetRoom) and from the sessions table.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SfuGateway } from '../src/sfu/SfuGateway.ts';
-import { createTestDatabase, sessionOf, type TestDatabase } from './support/database.ts';
-import { startLab, type Lab } from './support/lab.ts';
+import { sessionOf } from './support/database.ts';
 import { CLIENT_DTLS_PARAMETERS, opusRtpParameters, vp8RtpParameters } from './support/media.ts';
-import { SignalingClient, waitUntil } from './support/SignalingClient.ts';
+import { type SignalingClient, waitUntil } from './support/SignalingClient.ts';
+import { useSignalingLab } from './support/signalingLab.ts';
 
-let lab: Lab;
-let db: TestDatabase;
+const { lab, db, connect, newRoom } = useSignalingLab({ roomPrefix: 'flow', env: { SIGNALING_LOG_LEVEL: 'debug' } });
 let sfu: SfuGateway;
-const clients: SignalingClient[] = [];
-let roomCounter = 0;
 
-/** A room name no other test uses. */
-function newRoom(): string {
-  roomCounter += 1;
-  return `flow-${process.pid}-${Date.now()}-${roomCounter}`;
-}
+beforeAll(() => {
+  sfu = new SfuGateway({ address: lab().sfuAddress, deadlineMs: 5000 });
+});
 
-async function connect(): Promise<SignalingClient> {
-  const client = await SignalingClient.connect(lab.wsUrl);
-  clients.push(client);
-  return client;
-}
+afterAll(() => {
+  sfu?.close();
+});
 
+type Peer = Awaited<ReturnType<typeof joined>>;
+
+/** A new client joined to `roomId` as `displayName`, with its join response. */
 async function joined(roomId: string, displayName: string) {
   const client = await connect();
   const join = await client.call('join', { roomId, displayName });
   return { client, join };
 }
 
+/** Alice, then Bob, joined to a new room. */
+async function aliceAndBob(): Promise<{ roomId: string; alice: Peer; bob: Peer }> {
+  const roomId = newRoom();
+  const alice = await joined(roomId, 'Alice');
+  const bob = await joined(roomId, 'Bob');
+  return { roomId, alice, bob };
+}
+
+/** Produces the Opus microphone (default SSRC) on the send transport `transportId`. */
+function produceMic(client: SignalingClient, transportId: string) {
+  return client.call('produce', { transportId, kind: 'audio', source: 'mic', rtpParameters: opusRtpParameters() });
+}
+
+/** Opens a send transport for `peer` and produces its microphone on it. */
+async function sendMic(peer: Peer) {
+  const send = await peer.client.call('createTransport', { direction: 'send' });
+  return produceMic(peer.client, send.transportId);
+}
+
+/** `peer` consumes `producerId` on its recv transport `transportId` with the RTP capabilities it joined with. */
+function consumeAs(peer: Peer, transportId: string, producerId: string) {
+  return peer.client.call('consume', { transportId, producerId, rtpCapabilities: peer.join.routerRtpCapabilities });
+}
+
+/** Waits (up to 10 s) until the session of `peerId` is ended with `reason`. */
+function untilSessionEndedAs(peerId: string, reason: string): Promise<void> {
+  return waitUntil(async () => (await sessionOf(db().pool, peerId))?.leave_reason === reason, 10_000, 'session ended');
+}
+
 async function sfuRoom(roomId: string) {
   return sfu.getRoom({ roomId });
 }
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  lab = await startLab({ env: { DATABASE_URL: db.url, SIGNALING_LOG_LEVEL: 'debug' } });
-  sfu = new SfuGateway({ address: lab.sfuAddress, deadlineMs: 5000 });
-});
-
-afterEach(async () => {
-  for (const client of clients) expect(client.schemaErrors).toEqual([]);
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-});
-
-afterAll(async () => {
-  sfu?.close();
-  await lab?.stop();
-  await db?.drop();
-});
 
 describe('join', () => {
   test('the second peer sees the first in `peers`; the first gets peerJoined; both sessions are recorded', async () => {
@@ -78,9 +86,9 @@ describe('join', () => {
     expect(room.exists).toBe(true);
     expect(room.peers.map((peer) => peer.peerId).sort()).toEqual([alice.join.peerId, bob.join.peerId].sort());
 
-    const row = await sessionOf(db.pool, bob.join.peerId);
+    const row = await sessionOf(db().pool, bob.join.peerId);
     expect(row).toMatchObject({ room_id: roomId, display_name: 'Bob', left_at: null, leave_reason: null });
-    const rooms = await db.pool.query('SELECT id FROM rooms WHERE id = $1', [roomId]);
+    const rooms = await db().pool.query('SELECT id FROM rooms WHERE id = $1', [roomId]);
     expect(rooms.rowCount).toBe(1);
   });
 });
@@ -111,19 +119,12 @@ describe('transports', () => {
 
 describe('media', () => {
   test('produce → newProducer to the others; consume starts paused; resumeConsumer; setMuted pauses and broadcasts', async () => {
-    const roomId = newRoom();
-    const alice = await joined(roomId, 'Alice');
-    const bob = await joined(roomId, 'Bob');
+    const { roomId, alice, bob } = await aliceAndBob();
     const aliceSend = await alice.client.call('createTransport', { direction: 'send' });
 
     const bobSeesMic = bob.client.nextPush('newProducer');
     const bobSeesUnmuted = bob.client.nextPush('peerMediaChanged');
-    const { producerId } = await alice.client.call('produce', {
-      transportId: aliceSend.transportId,
-      kind: 'audio',
-      source: 'mic',
-      rtpParameters: opusRtpParameters(),
-    });
+    const { producerId } = await produceMic(alice.client, aliceSend.transportId);
     expect(await bobSeesMic).toEqual({
       peerId: alice.join.peerId,
       producer: { producerId, kind: 'audio', source: 'mic', paused: false },
@@ -140,11 +141,7 @@ describe('media', () => {
     expect(secondMic).toMatchObject({ ok: false, error: { code: 'invalid_state', message: expect.stringContaining('already has a mic producer') } });
 
     const bobRecv = await bob.client.call('createTransport', { direction: 'recv' });
-    const consumer = await bob.client.call('consume', {
-      transportId: bobRecv.transportId,
-      producerId,
-      rtpCapabilities: bob.join.routerRtpCapabilities,
-    });
+    const consumer = await consumeAs(bob, bobRecv.transportId, producerId);
     expect(consumer).toMatchObject({ producerId, peerId: alice.join.peerId, kind: 'audio', source: 'mic', producerPaused: false });
     expect(consumer.rtpParameters).toHaveProperty('codecs');
     await bob.client.call('resumeConsumer', { consumerId: consumer.consumerId });
@@ -169,11 +166,7 @@ describe('media', () => {
     await carolSeesMute;
     expect(alice.client.pushesOf('peerMediaChanged')).toEqual([]);
     const carolRecv = await carol.client.call('createTransport', { direction: 'recv' });
-    const carolConsumer = await carol.client.call('consume', {
-      transportId: carolRecv.transportId,
-      producerId,
-      rtpCapabilities: carol.join.routerRtpCapabilities,
-    });
+    const carolConsumer = await consumeAs(carol, carolRecv.transportId, producerId);
     expect(carolConsumer.producerPaused).toBe(true);
 
     const unmuted = await alice.client.call('setMuted', { source: 'mic', muted: false });
@@ -186,11 +179,7 @@ describe('media', () => {
       source: 'camera',
       rtpParameters: vp8RtpParameters(),
     });
-    const cameraConsumer = await bob.client.call('consume', {
-      transportId: bobRecv.transportId,
-      producerId: cameraId,
-      rtpCapabilities: bob.join.routerRtpCapabilities,
-    });
+    const cameraConsumer = await consumeAs(bob, bobRecv.transportId, cameraId);
     expect(cameraConsumer.kind).toBe('video');
     const bobSeesCameraClosed = bob.client.nextPush('producerClosed', (data) => data.producerId === cameraId);
     const bobConsumerClosed = bob.client.nextPush('consumerClosed', (data) => data.consumerId === cameraConsumer.consumerId);
@@ -222,12 +211,7 @@ describe('media', () => {
       rtpParameters: opusRtpParameters(),
     });
     expect(produce).toMatchObject({ ok: false, error: { code: 'invalid_state', message: expect.stringContaining('recv transport') } });
-    const { producerId } = await client.call('produce', {
-      transportId: send.transportId,
-      kind: 'audio',
-      source: 'mic',
-      rtpParameters: opusRtpParameters(),
-    });
+    const { producerId } = await produceMic(client, send.transportId);
     const consume = await client.request('consume', {
       transportId: send.transportId,
       producerId,
@@ -251,11 +235,8 @@ describe('media', () => {
 
 describe('leaving', () => {
   test('leave → peerLeft to the others, session ended as "left", and nothing left on the SFU once all left', async () => {
-    const roomId = newRoom();
-    const alice = await joined(roomId, 'Alice');
-    const bob = await joined(roomId, 'Bob');
-    const send = await alice.client.call('createTransport', { direction: 'send' });
-    await alice.client.call('produce', { transportId: send.transportId, kind: 'audio', source: 'mic', rtpParameters: opusRtpParameters() });
+    const { roomId, alice, bob } = await aliceAndBob();
+    await sendMic(alice);
 
     const bobSeesAliceLeave = bob.client.nextPush('peerLeft');
     expect(await alice.client.call('leave', {})).toEqual({});
@@ -274,43 +255,38 @@ describe('leaving', () => {
     expect(await sfuRoom(roomId)).toMatchObject({ exists: false, peers: [] });
 
     for (const peerId of [alice.join.peerId, bob.join.peerId]) {
-      const row = await sessionOf(db.pool, peerId);
+      const row = await sessionOf(db().pool, peerId);
       expect(row?.left_at).toBeInstanceOf(Date);
       expect(row?.leave_reason).toBe('left');
     }
   });
 
   test('a socket that just closes (tab reload) is released as "disconnected"', async () => {
-    const roomId = newRoom();
-    const alice = await joined(roomId, 'Alice');
-    const bob = await joined(roomId, 'Bob');
-    const send = await alice.client.call('createTransport', { direction: 'send' });
-    await alice.client.call('produce', { transportId: send.transportId, kind: 'audio', source: 'mic', rtpParameters: opusRtpParameters() });
+    const { roomId, alice, bob } = await aliceAndBob();
+    await sendMic(alice);
 
     const bobSeesAliceGo = bob.client.nextPush('peerLeft');
     alice.client.ws.terminate(); // no close frame at all, like a crashed tab
     expect(await bobSeesAliceGo).toEqual({ peerId: alice.join.peerId, reason: 'disconnected' });
-    await waitUntil(async () => (await sessionOf(db.pool, alice.join.peerId))?.leave_reason === 'disconnected', 10_000, 'session ended');
+    await untilSessionEndedAs(alice.join.peerId, 'disconnected');
 
     await bob.client.close();
     await waitUntil(async () => !(await sfuRoom(roomId)).exists, 10_000, 'the SFU room to close');
-    await waitUntil(async () => (await sessionOf(db.pool, bob.join.peerId))?.leave_reason === 'disconnected', 10_000, 'session ended');
+    await untilSessionEndedAs(bob.join.peerId, 'disconnected');
   });
 
   test('leave followed at once by close is released exactly once', async () => {
-    const roomId = newRoom();
-    const alice = await joined(roomId, 'Alice');
-    const bob = await joined(roomId, 'Bob');
+    const { roomId, alice, bob } = await aliceAndBob();
     // Both frames leave the client back to back: the close races the leave on the server.
     void alice.client.request('leave', {}).catch(() => undefined);
     alice.client.ws.close();
     await bob.client.nextPush('peerLeft');
-    const row = await sessionOf(db.pool, alice.join.peerId);
-    await waitUntil(async () => (await sessionOf(db.pool, alice.join.peerId))?.left_at != null, 10_000, 'session ended');
+    const row = await sessionOf(db().pool, alice.join.peerId);
+    await waitUntil(async () => (await sessionOf(db().pool, alice.join.peerId))?.left_at != null, 10_000, 'session ended');
     // Let any second (buggy) release land before counting.
     await bob.client.call('createTransport', { direction: 'recv' });
     expect(bob.client.pushesOf('peerLeft')).toHaveLength(1);
-    const ended = await sessionOf(db.pool, alice.join.peerId);
+    const ended = await sessionOf(db().pool, alice.join.peerId);
     expect(ended?.leave_reason).toMatch(/^(left|disconnected)$/);
     expect(row?.peer_id).toBe(alice.join.peerId);
     expect((await sfuRoom(roomId)).peers.map((peer) => peer.peerId)).toEqual([bob.join.peerId]);

@@ -5,27 +5,12 @@
  * and receiving peerJoined / peerLeft pushes.
  */
 import { MAX_MESSAGE_BYTES, METHODS, SIGNALING_SUBPROTOCOL } from '@lab/proto/signaling';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { createTestDatabase, type TestDatabase } from './support/database.ts';
-import { startLab, type Lab } from './support/lab.ts';
+import { describe, expect, test } from 'vitest';
 import { CLIENT_DTLS_PARAMETERS, opusRtpParameters } from './support/media.ts';
 import { SignalingClient, UpgradeRefusedError } from './support/SignalingClient.ts';
+import { useSignalingLab } from './support/signalingLab.ts';
 
-let lab: Lab;
-let db: TestDatabase;
-const clients: SignalingClient[] = [];
-let roomCounter = 0;
-
-function newRoom(): string {
-  roomCounter += 1;
-  return `proto-${process.pid}-${Date.now()}-${roomCounter}`;
-}
-
-async function connect(): Promise<SignalingClient> {
-  const client = await SignalingClient.connect(lab.wsUrl);
-  clients.push(client);
-  return client;
-}
+const { lab, connect, newRoom } = useSignalingLab({ roomPrefix: 'proto' });
 
 /**
  * Proves the service still serves everybody else: two fresh clients join a room, one creates a
@@ -46,21 +31,6 @@ async function expectOthersStillServed(): Promise<void> {
   await second.call('leave', {});
   expect(await firstSeesLeave).toEqual({ peerId: secondJoin.peerId, reason: 'left' });
 }
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  lab = await startLab({ env: { DATABASE_URL: db.url } });
-});
-
-afterEach(async () => {
-  for (const client of clients) expect(client.schemaErrors).toEqual([]);
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-});
-
-afterAll(async () => {
-  await lab?.stop();
-  await db?.drop();
-});
 
 describe('framing', () => {
   test('malformed JSON → bad_json with id null; the socket stays usable', async () => {
@@ -126,15 +96,14 @@ describe('framing', () => {
 
   test('a WebSocket without the webrtc-lab.v1 subprotocol is refused with HTTP 400 and a message', async () => {
     for (const protocols of [[], ['something-else']]) {
-      const attempt = SignalingClient.connect(lab.wsUrl, protocols);
+      const attempt = SignalingClient.connect(lab().wsUrl, protocols);
       await expect(attempt).rejects.toBeInstanceOf(UpgradeRefusedError);
       const error = (await attempt.catch((e: unknown) => e)) as UpgradeRefusedError;
       expect(error.status).toBe(400);
       expect(error.body).toContain(SIGNALING_SUBPROTOCOL);
     }
     // Offered among others, it is selected and echoed.
-    const good = await SignalingClient.connect(lab.wsUrl, ['other', SIGNALING_SUBPROTOCOL]);
-    clients.push(good);
+    const good = await connect(['other', SIGNALING_SUBPROTOCOL]);
     expect(good.ws.protocol).toBe(SIGNALING_SUBPROTOCOL);
     await expectOthersStillServed();
   });

@@ -8,35 +8,27 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Socket } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SfuGateway } from '../src/sfu/SfuGateway.ts';
-import { createTestDatabase, sessionOf, type TestDatabase } from './support/database.ts';
+import { sessionOf } from './support/database.ts';
 import { freePort, startLab, type Lab } from './support/lab.ts';
 import { opusRtpParameters } from './support/media.ts';
-import { SignalingClient, waitUntil } from './support/SignalingClient.ts';
+import { waitUntil } from './support/SignalingClient.ts';
+import { useSignalingClients, useTestDatabase } from './support/signalingLab.ts';
 
-let db: TestDatabase;
+// Unlike the other suites (useSignalingLab: one lab, up for the whole file), the SFU and signaling run
+// as two labs started and stopped here, because tests stop the SFU (and start it again on the same
+// port) and stop signaling. The shared harness gives the database and the clients only.
+const db = useTestDatabase();
 let staticDir: string;
 let sfuPort: number;
 let sfuLab: Lab | undefined;
 let signaling: Lab;
 let sfu: SfuGateway;
-const clients: SignalingClient[] = [];
-let roomCounter = 0;
+const { connect, newRoom } = useSignalingClients({ wsUrl: () => signaling.wsUrl, roomPrefix: 'server' });
 
 const MAX_PEERS = 2;
 const IDLE_TIMEOUT_SECONDS = 8;
-
-function newRoom(): string {
-  roomCounter += 1;
-  return `server-${process.pid}-${Date.now()}-${roomCounter}`;
-}
-
-async function connect(): Promise<SignalingClient> {
-  const client = await SignalingClient.connect(signaling.wsUrl);
-  clients.push(client);
-  return client;
-}
 
 function startSfu(): Promise<Lab> {
   return startLab({ services: ['sfu'], sfuGrpcPort: sfuPort });
@@ -62,7 +54,6 @@ async function healthStatus(): Promise<number> {
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
   staticDir = await mkdtemp(path.join(os.tmpdir(), 'signaling-static-'));
   await mkdir(path.join(staticDir, 'assets'));
   await writeFile(path.join(staticDir, 'index.html'), '<!doctype html><title>WebRTC Lab</title>');
@@ -74,7 +65,7 @@ beforeAll(async () => {
     services: ['signaling'],
     sfuGrpcPort: sfuPort,
     env: {
-      DATABASE_URL: db.url,
+      DATABASE_URL: db().url,
       SIGNALING_STATIC_DIR: staticDir,
       SIGNALING_MAX_PEERS_PER_ROOM: String(MAX_PEERS),
       SIGNALING_IDLE_TIMEOUT_SECONDS: String(IDLE_TIMEOUT_SECONDS),
@@ -84,16 +75,11 @@ beforeAll(async () => {
   sfu = new SfuGateway({ address: `127.0.0.1:${sfuPort}`, deadlineMs: 5000 });
 });
 
-afterEach(async () => {
-  for (const client of clients) expect(client.schemaErrors).toEqual([]);
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-});
-
+// Runs before the harness drops the database (after-hooks run in reverse order of registration).
 afterAll(async () => {
   sfu?.close();
   await signaling?.stop();
   await sfuLab?.stop();
-  await db?.drop();
   if (staticDir) await rm(staticDir, { recursive: true, force: true });
 });
 
@@ -182,7 +168,7 @@ describe('idle timeout', () => {
     const started = Date.now();
     expect(await left).toEqual({ peerId: silentJoin.peerId, reason: 'disconnected' });
     expect(Date.now() - started).toBeLessThan((IDLE_TIMEOUT_SECONDS + 8) * 1000);
-    await waitUntil(async () => (await sessionOf(db.pool, silentJoin.peerId))?.leave_reason === 'disconnected', 10_000, 'session ended');
+    await waitUntil(async () => (await sessionOf(db().pool, silentJoin.peerId))?.leave_reason === 'disconnected', 10_000, 'session ended');
     silent.ws.terminate();
   });
 });
@@ -200,7 +186,7 @@ describe('SFU outage', () => {
     const refused = await client.request('join', { roomId, displayName: 'Too early' });
     expect(refused).toMatchObject({ ok: false, error: { code: 'unavailable' } });
     // The failed join left nothing open behind: its session row is closed as join_failed.
-    const failed = await db.pool.query('SELECT leave_reason, left_at FROM sessions WHERE room_id = $1', [roomId]);
+    const failed = await db().pool.query('SELECT leave_reason, left_at FROM sessions WHERE room_id = $1', [roomId]);
     expect(failed.rows).toEqual([{ leave_reason: 'join_failed', left_at: expect.any(Date) }]);
 
     sfuLab = await startSfu();
@@ -235,7 +221,7 @@ describe('graceful shutdown', () => {
     expect((await bob.closed).code).toBe(1001);
     expect(await sfu.getRoom({ roomId })).toMatchObject({ exists: false });
     for (const peerId of [aliceJoin.peerId, bobJoin.peerId]) {
-      expect((await sessionOf(db.pool, peerId))?.leave_reason).toBe('shutdown');
+      expect((await sessionOf(db().pool, peerId))?.leave_reason).toBe('shutdown');
     }
   });
 });
