@@ -117,23 +117,20 @@ export class CallSession extends Emitter<CallSessionEvents> {
       const deviceLoaded = this.#device.load({ routerRtpCapabilities: joined.routerRtpCapabilities as unknown as RtpCapabilities });
 
       for (const peer of joined.peers) this.#upsertPeer(peer);
-      const [sendTransport, recvTransport] = await Promise.all([
-        this.#createTransport('send', deviceLoaded),
-        this.#createTransport('recv', deviceLoaded),
-      ]);
-      this.#sendTransport = sendTransport;
-      this.#recvTransport = recvTransport;
-      this.#resolveRecvReady(recvTransport);
-
       // Receiving what is already there comes first: the first remote frame is what a joining person
-      // waits for. Our own produce requests would queue ahead of the consumers' resume requests on
-      // the socket (the server answers a socket's requests in order) and starting the encoders
-      // competes for CPU, so sending starts once the consumers are set up (about 100 ms later).
+      // waits for. The server answers a socket's requests in order, so anything we send for our own
+      // media (the send transport, produce) would queue ahead of the consume and resume requests, and
+      // starting the encoders competes for CPU: sending starts once the consumers are set up, which
+      // delays what the others see of us by one round trip (~15 ms).
+      this.#recvTransport = await this.#createTransport('recv', deviceLoaded);
+      this.#resolveRecvReady(this.#recvTransport);
       // Video first: mediasoup-client negotiates one consumer at a time, and a face is what people
       // wait for (audio is a few tens of milliseconds behind).
       const existing = joined.peers.flatMap((peer) => peer.producers.map((producer) => ({ peerId: peer.peerId, producer })));
       existing.sort((a, b) => Number(b.producer.kind === 'video') - Number(a.producer.kind === 'video'));
       await Promise.all(existing.map(({ peerId, producer }) => this.#consumeInBackground(peerId, producer)));
+
+      this.#sendTransport = await this.#createTransport('send', deviceLoaded);
       await this.#produceLocalTracks();
       this.#joined = true;
       return { peerId: joined.peerId, roomId: joined.roomId };
@@ -232,7 +229,7 @@ export class CallSession extends Emitter<CallSessionEvents> {
     this.#signaling.close(closeCode, closeCode === 1000 ? 'left' : 'going away');
   }
 
-  /** Asks the server for the transport while the device loads (~25 ms): neither needs the other. */
+  /** Asks the server for the transport while the device may still be loading (~25 ms): neither needs the other. */
   async #createTransport(direction: 'send' | 'recv', deviceLoaded: Promise<void>): Promise<Transport> {
     const [params] = await Promise.all([this.#signaling.request('createTransport', { direction }), deviceLoaded]);
     const options = {
