@@ -90,6 +90,7 @@ export class EventFeed {
   readonly #maxQueued: number;
   #closed = false;
 
+  /** `maxQueued`: events a subscriber may fall behind before it is cut off (default 1024, see above). */
   constructor(options: { log: Logger; maxQueued?: number }) {
     this.#log = options.log;
     this.#maxQueued = options.maxQueued ?? DEFAULT_MAX_QUEUED;

@@ -69,10 +69,6 @@ export class Peer {
     this.#log = options.log.child({ roomId: options.roomId, peerId: options.id });
   }
 
-  get closed(): boolean {
-    return this.#closed;
-  }
-
   get transportCount(): number {
     return this.#transports.size;
   }
@@ -210,7 +206,7 @@ export class Peer {
 
   // ---- consumers -------------------------------------------------------------------------------
 
-  /** Consumes `producer` (owned by `producerPeerId`, possibly this peer) on one of this peer's transports, paused. */
+  /** Consumes `producer` (of any peer in the room, possibly this one) on one of this peer's transports, paused. */
   async consume(
     request: { transportId: string; producer: ms.Producer<ProducerAppData>; rtpCapabilities: ms.RtpCapabilities },
     { signal }: CreateOptions,

@@ -1,7 +1,8 @@
 /**
  * A room: one mediasoup router (on one worker) and the peers in it. The room closes — router and
- * all — when its last peer leaves, when its worker dies, or at shutdown; it then publishes
- * RoomClosed and emits 'close' so the registry forgets it.
+ * all — when its last peer leaves, when its worker dies, when its only joiner gave up while the
+ * router was being created ('abandoned'), or at shutdown; it then publishes RoomClosed and emits
+ * 'close' so the registry forgets it.
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
@@ -66,10 +67,6 @@ export class Room extends EventEmitter<RoomEvents> {
 
   get closed(): boolean {
     return this.#closed;
-  }
-
-  get routerId(): string {
-    return this.#router.id;
   }
 
   get rtpCapabilities(): ms.RtpCapabilities {

@@ -9,8 +9,11 @@ import { ROOM_MEDIA_CODECS, Room, type RoomCloseReason } from './Room.ts';
 import type { WorkerPool } from './WorkerPool.ts';
 
 export type RoomRegistryOptions = {
+  /** Where new rooms get their router (least loaded worker). */
   pool: WorkerPool;
+  /** How every WebRTC transport listens (from config), handed down to each room's peers. */
   transportSettings: WebRtcTransportSettings;
+  /** Sink of the SfuEvents the rooms and their peers emit (the EventFeed, in production). */
   publish: PublishEvent;
   log: Logger;
 };
@@ -27,10 +30,6 @@ export class RoomRegistry {
 
   get size(): number {
     return this.#rooms.size;
-  }
-
-  rooms(): IterableIterator<Room> {
-    return this.#rooms.values();
   }
 
   /** The open room, or undefined. */

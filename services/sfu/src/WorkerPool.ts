@@ -107,8 +107,11 @@ export type WorkerPoolEvents = {
 };
 
 export type WorkerPoolOptions = {
+  /** Workers to keep running (SFU_WORKERS); a dead one is replaced to get back to this number. */
   size: number;
+  /** mediasoup.createWorker, injected: see the file comment. */
   createWorker: CreateWorker;
+  /** Settings of every worker; logLevel defaults to 'warn' (mediasoup's 'error' hides useful warnings). */
   settings?: ms.WorkerSettings;
   log: Logger;
   /** Delay before retrying a failed replacement spawn; doubles up to 30 s. */
@@ -141,10 +144,6 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   /** Workers alive now. */
   get size(): number {
     return this.#workers.size;
-  }
-
-  get closed(): boolean {
-    return this.#closed;
   }
 
   /** Per-worker load, in pool order. */

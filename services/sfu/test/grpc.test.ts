@@ -558,7 +558,7 @@ describe('ClosePeer', () => {
       const room = await getRoom(roomId);
       expect(room.peers.map((peer) => peer.peerId)).toEqual(['bob']);
       // alice's producer went with her: bob's consumer of it is gone too.
-      await eventually(() => getRoom(roomId), (value) => value.consumerCount === 0);
+      expect((await eventually(() => getRoom(roomId), (value) => value.consumerCount === 0)).consumerCount).toBe(0);
 
       expect(await closePeer(roomId, 'bob')).toEqual({ closed: true, roomClosed: true });
       expect((await getRoom(roomId)).exists).toBe(false);

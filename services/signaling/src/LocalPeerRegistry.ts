@@ -38,10 +38,6 @@ export class LocalPeerRegistry {
     this.#report();
   }
 
-  get(peerId: string): LocalPeer | undefined {
-    return this.#peers.get(peerId);
-  }
-
   get size(): number {
     return this.#peers.size;
   }

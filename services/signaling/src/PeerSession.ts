@@ -11,6 +11,7 @@
  * Every request gets exactly one response (unless the socket closed meanwhile).
  */
 import { randomUUID } from 'node:crypto';
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { SfuEvent__Output } from '@lab/proto/sfu';
 import {
   ErrorCode,
@@ -25,7 +26,7 @@ import {
   type TransportDirection,
 } from '@lab/proto/signaling';
 import type { SessionRepository, LeaveReason } from './db/SessionRepository.ts';
-import { InvalidStateError, NotFoundError, UnavailableError, ValidationError, toErrorBody } from './errors.ts';
+import { InvalidStateError, NotFoundError, SfuCallError, UnavailableError, ValidationError, toErrorBody } from './errors.ts';
 import type { LocalPeer, LocalPeerRegistry } from './LocalPeerRegistry.ts';
 import { moduleLogger } from './logger.ts';
 import type { SignalingMetrics } from './metrics.ts';
@@ -334,7 +335,15 @@ export class PeerSession implements LocalPeer {
     if (!this.#producers.has(producerId)) {
       throw new NotFoundError(`producer ${JSON.stringify(producerId)} is not one of this peer's producers`);
     }
-    await sfu.closeProducer({ peer, producerId });
+    try {
+      await sfu.closeProducer({ peer, producerId });
+    } catch (error) {
+      // NOT_FOUND: the SFU has closed it already (e.g. its worker died, or the ProducerClosed event
+      // was lost while the event stream was down). Refusing here would keep the producer in the
+      // room state for good and block this source; the outcome the client asked for is reached.
+      if (!(error instanceof SfuCallError && error.grpcCode === GrpcStatus.NOT_FOUND)) throw error;
+      this.#log.warn({ producerId, err: error }, 'producer already gone on the SFU; forgetting it');
+    }
     await this.#forgetProducer(producerId);
     return {};
   }
@@ -496,9 +505,13 @@ export class PeerSession implements LocalPeer {
     }
   }
 
-  /** A push from the room bus for this peer. */
+  /**
+   * A push from the room bus for this peer. Held until the join response is out: keyed on
+   * `#heldPushes` rather than on the phase, because the phase turns 'joined' inside the handler,
+   * a few microtasks before the response is sent, and a push in that gap would overtake it.
+   */
   #onPush(push: Push): void {
-    if (this.#phase === 'joining') this.#heldPushes?.push(push);
+    if (this.#heldPushes) this.#heldPushes.push(push);
     else if (this.#phase === 'joined') this.#send(push);
   }
 

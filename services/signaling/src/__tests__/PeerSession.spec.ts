@@ -203,10 +203,26 @@ describe('join', () => {
     carolHeld.resolve({ rtpCapabilitiesJson: JSON.stringify(ROUTER_CAPS) });
     await vi.waitFor(() => expect(carol.responses()).toHaveLength(1));
     expect(carol.responses()[0]).toMatchObject({ ok: true, data: { peers: [{ displayName: 'Dave' }] } });
-    // Give a wrongly forwarded duplicate time to show up.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Requests of one socket run in order: once this one is answered, the join's held pushes have
+    // been flushed, so a wrongly forwarded duplicate would be here by now.
+    carol.session.onMessage(JSON.stringify({ id: 2, method: 'resumeConsumer', data: { consumerId: 'none' } }));
+    await vi.waitFor(() => expect(carol.responses()[1]).toMatchObject({ id: 2, ok: false, error: { code: 'not_found' } }));
     expect(carol.pushes().filter((push) => push.event === 'peerJoined')).toEqual([]);
     await vi.waitFor(() => expect(dave.pushes().filter((push) => push.event === 'peerJoined')).toHaveLength(1));
+  });
+
+  test('a push published after the join completed but before its response went out still follows the response', async () => {
+    const alice = await joinedSocket('room', 'Alice');
+    // observeJoin runs after the join is complete (state marked, phase joined) and before the
+    // response is sent: publishing from it puts a push exactly into that gap.
+    deps.metrics = {
+      ...noopMetrics,
+      observeJoin: () => void deps.bus.publishToRoom('room', { event: 'peerLeft', data: { peerId: 'ghost', reason: 'left' } }, { exceptPeerId: alice.peerId }),
+    };
+    const bob = openSocket();
+    await bob.request('join', { roomId: 'room', displayName: 'Bob' });
+    await vi.waitFor(() => expect(bob.pushes()).toHaveLength(1));
+    expect(bob.sent).toMatchObject([{ id: 1, ok: true }, { event: 'peerLeft', data: { peerId: 'ghost' } }]);
   });
 
   test('a room at SIGNALING_MAX_PEERS_PER_ROOM refuses the join without side effects', async () => {
@@ -315,6 +331,38 @@ describe('requests', () => {
         data: { peerId: alice.peerId, audioMuted: true, videoMuted: true },
       }),
     );
+  });
+
+  test('closeProducer of a producer the SFU no longer has (NOT_FOUND) still forgets it, so the source can be produced again', async () => {
+    const alice = await joinedSocket('room', 'Alice');
+    const bob = await joinedSocket('room', 'Bob');
+    const send = (await alice.request('createTransport', { direction: 'send' })) as { data: { transportId: string } };
+    const mic = { transportId: send.data.transportId, kind: 'audio', source: 'mic', rtpParameters: { codecs: [] } };
+    const produced = (await alice.request('produce', mic)) as { data: { producerId: string } };
+    const producerId = produced.data.producerId;
+    sfu.closeProducer.mockRejectedValueOnce(new SfuCallError('closeProducer', GrpcStatus.NOT_FOUND, 'room room not found'));
+
+    expect(await alice.request('closeProducer', { producerId })).toMatchObject({ ok: true });
+    expect((await deps.state.getPeer('room', alice.peerId))?.producers).toEqual([]);
+    await vi.waitFor(() => expect(bob.pushes()).toContainEqual({ event: 'producerClosed', data: { peerId: alice.peerId, producerId } }));
+    expect(await alice.request('produce', mic)).toMatchObject({ ok: true });
+  });
+
+  test('closeProducer passes on any other SFU failure and keeps the producer', async () => {
+    const alice = await joinedSocket('room', 'Alice');
+    const send = (await alice.request('createTransport', { direction: 'send' })) as { data: { transportId: string } };
+    const produced = (await alice.request('produce', {
+      transportId: send.data.transportId,
+      kind: 'audio',
+      source: 'mic',
+      rtpParameters: { codecs: [] },
+    })) as { data: { producerId: string } };
+    sfu.closeProducer.mockRejectedValueOnce(new SfuCallError('closeProducer', GrpcStatus.UNAVAILABLE, 'SFU down'));
+    expect(await alice.request('closeProducer', { producerId: produced.data.producerId })).toMatchObject({
+      ok: false,
+      error: { code: 'unavailable' },
+    });
+    expect((await deps.state.getPeer('room', alice.peerId))?.producers).toHaveLength(1);
   });
 });
 
