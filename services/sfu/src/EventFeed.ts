@@ -140,7 +140,14 @@ export class EventFeed {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const queue of [...this.#subscribers]) queue.finish('shutdown');
+    for (const queue of [...this.#subscribers]) {
+      // One stream that fails to end must not leave the others open (shutdown waits for them).
+      try {
+        queue.finish('shutdown');
+      } catch (error) {
+        this.#log.warn({ err: error }, 'event subscriber failed to close');
+      }
+    }
     this.#subscribers.clear();
   }
 }

@@ -118,4 +118,20 @@ describe('EventFeed', () => {
     feed.subscribe({ roomIds: [] }, late);
     expect(late.closedWith).toBe('shutdown');
   });
+
+  it('close() ends every subscription even when one of them throws while closing', () => {
+    const feed = new EventFeed({ log });
+    const broken = new FakeSubscriber();
+    broken.close = () => {
+      throw new Error('stream already destroyed');
+    };
+    const healthy = new FakeSubscriber();
+    feed.subscribe({ roomIds: [] }, broken);
+    feed.subscribe({ roomIds: [] }, healthy);
+
+    feed.close();
+
+    expect(healthy.closedWith).toBe('shutdown');
+    expect(feed.subscriberCount).toBe(0);
+  });
 });
