@@ -28,8 +28,9 @@ export class DeadlineExceededError extends Error {
 /**
  * Error name → gRPC status. Keyed by `name` rather than class because mediasoup 3.15 does not export
  * its error classes as values (`types` is type-only); its names are stable API.
- * - mediasoup `TypeError`: its own argument validation (ortc.validateRtpParameters…), and worker
- *   replies flagged as TypeError: a bad argument.
+ * - `TypeError` is deliberately absent: mediasoup throws it for bad arguments, but so does any bug
+ *   of ours. Call sites that hand caller input to mediasoup (Produce's RTP parameters) turn it into an
+ *   InvalidArgumentError naming the field; anywhere else it is INTERNAL.
  * - mediasoup `UnsupportedError`: no codec in common (router vs. producer / consumer capabilities).
  * - mediasoup `InvalidStateError`: the worker channel is closed, i.e. the worker died: retryable.
  */
@@ -39,7 +40,6 @@ const STATUS_BY_ERROR_NAME: ReadonlyMap<string, GrpcStatus> = new Map([
   ['FailedPreconditionError', GrpcStatus.FAILED_PRECONDITION],
   ['UnavailableError', GrpcStatus.UNAVAILABLE],
   ['DeadlineExceededError', GrpcStatus.DEADLINE_EXCEEDED],
-  ['TypeError', GrpcStatus.INVALID_ARGUMENT],
   ['UnsupportedError', GrpcStatus.FAILED_PRECONDITION],
   ['InvalidStateError', GrpcStatus.UNAVAILABLE],
 ]);

@@ -23,7 +23,6 @@ describe('toGrpcStatus', () => {
     [new FailedPreconditionError('already connected'), status.FAILED_PRECONDITION],
     [new UnavailableError('no worker'), status.UNAVAILABLE],
     [new DeadlineExceededError('too late'), status.DEADLINE_EXCEEDED],
-    [new TypeError('invalid codec.mimeType'), status.INVALID_ARGUMENT],
     [mediasoupError('UnsupportedError', 'no compatible media codecs'), status.FAILED_PRECONDITION],
     [mediasoupError('InvalidStateError', 'Channel closed'), status.UNAVAILABLE],
   ])('maps %s to its status and keeps the message', (error, code) => {
@@ -36,5 +35,9 @@ describe('toGrpcStatus', () => {
       details: 'worker said: ssrc already exists',
     });
     expect(toGrpcStatus('boom')).toEqual({ code: status.INTERNAL, details: 'boom' });
+  });
+
+  it('maps a bare TypeError to INTERNAL: outside the calls that pass caller input to mediasoup (which say which field), it is a bug of ours', () => {
+    expect(toGrpcStatus(new TypeError("Cannot read properties of undefined (reading 'id')")).code).toBe(status.INTERNAL);
   });
 });
