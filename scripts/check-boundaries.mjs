@@ -1,6 +1,7 @@
 // Fails when a package imports across a module boundary the architecture forbids (see README,
 // "Architecture"): proto/ is the ground floor; sfu, signaling and client stand on it and on nothing of
-// each other; signaling never touches mediasoup (it reaches the SFU only over gRPC).
+// each other; signaling never touches mediasoup (it reaches the SFU only over gRPC); e2e/ talks to the
+// running lab (pages, gRPC, PostgreSQL, scripts/lab.mjs to start it), never to the packages' internals.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from './lab.mjs';
@@ -14,15 +15,17 @@ const forbidden = {
   'services/signaling': { packages: [/^mediasoup(\/|$)/, /^@lab\/(sfu|client)/], folders: ['services/sfu', 'client'] },
   'services/sfu': { packages: [/^@lab\/(signaling|client)/], folders: ['services/signaling', 'client'] },
   client: { packages: [/^@lab\/(sfu|signaling)/, /^mediasoup(\/|$)/], folders: ['services'] },
+  e2e: { packages: [/^@lab\/(sfu|signaling|client)/, /^mediasoup/], folders: ['services', 'client'] },
 };
 
-const importRe = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)/g;
+// `import … from 'x'` / `export … from 'x'`, `import('x')`, and the side-effect form `import 'x'`.
+const importRe = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm;
 const violations = [];
 for (const [pkg, { packages, folders }] of Object.entries(forbidden)) {
   for (const file of sourceFiles(path.join(repoRoot, pkg))) {
     const text = readFileSync(file, 'utf8');
     for (const match of text.matchAll(importRe)) {
-      const spec = match[1] ?? match[2];
+      const spec = match[1] ?? match[2] ?? match[3];
       const target = spec.startsWith('.') ? path.relative(repoRoot, path.resolve(path.dirname(file), spec)) : undefined;
       const bad = target
         ? folders.some((folder) => target === folder || target.startsWith(`${folder}/`))

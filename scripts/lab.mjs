@@ -83,9 +83,17 @@ export async function startLab(options = {}) {
   /** @type {Record<string,string>} */
   const logFiles = {};
   let stopping = false;
+  // A caller that exits without stop() (an uncaught error, process.exit() in a test runner) must not
+  // leave the services running and holding their ports. 'exit' listeners cannot wait, so this only
+  // sends SIGTERM; the services shut down by themselves.
+  const terminateOnExit = () => {
+    for (const { child } of running) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  };
+  process.once('exit', terminateOnExit);
   const stop = async () => {
     stopping = true;
     await Promise.all(running.map(({ child, exited }) => stopProcess(child, exited)));
+    process.off('exit', terminateOnExit);
   };
 
   try {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm test`: every test of the lab — type checks, unit and integration tests of each package (real
-# mediasoup worker, PostgreSQL, Redis), then the browser e2e suite (real Chromium, fake media).
+# mediasoup worker, PostgreSQL), then the browser e2e suite (real Chromium, fake media).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --browsers
@@ -14,8 +14,10 @@ const net = require("node:net");
 const targets = [["PostgreSQL", process.env.DATABASE_URL]];
 let pending = targets.length, failed = false;
 for (const [name, url] of targets) {
-  const { hostname, port } = new URL(url);
-  const socket = net.connect(Number(port), hostname);
+  const { hostname, port: explicitPort } = new URL(url);
+  // No port in the URL means the PostgreSQL default, 5432 (new URL() then leaves `port` empty).
+  const port = Number(explicitPort || 5432);
+  const socket = net.connect(port, hostname);
   socket.setTimeout(2000);
   const done = (ok) => { socket.destroy(); if (!ok) { failed = true; console.error(`[test] ${name} is not reachable at ${hostname}:${port} (${url})`); } if (--pending === 0) process.exit(failed ? 1 : 0); };
   socket.once("connect", () => done(true)).once("error", () => done(false)).once("timeout", () => done(false));

@@ -6,7 +6,7 @@ import { test as base, chromium, type Browser } from '@playwright/test';
 import { launchOptions } from './browser.ts';
 import { CallPage } from './CallPage.ts';
 import { readLabInfo, type LabInfo } from './labInfo.ts';
-import { CallVerdict } from './verdict.ts';
+import { CALL_TAG, CallVerdict } from './verdict.ts';
 
 export interface Participants {
   /** Starts a separate browser (not just a context) with fake media and opens a page in it. */
@@ -41,6 +41,9 @@ export const test = base.extend<{ lab: LabInfo; participants: Participants; verd
     await Promise.all(launched.map(({ browser }) => browser.close()));
   },
   verdict: async ({}, use, testInfo) => {
+    if (!testInfo.tags.includes(CALL_TAG)) {
+      throw new Error(`a test that records a call verdict must be tagged ${CALL_TAG}: test('…', { tag: '${CALL_TAG}' }, …)`);
+    }
     const verdict = new CallVerdict();
     await use(verdict);
     await verdict.attachTo(testInfo);

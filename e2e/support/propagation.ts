@@ -55,7 +55,8 @@ export async function watchTile(observer: CallPage, condition: TileCondition): P
 export async function timedClick(button: Locator): Promise<number> {
   await button.evaluate((element) => {
     delete window.__e2eClickedAt;
-    // On window, not the button: a leave button is gone from the page right after its click.
+    // The time is kept on window, not on the button: a leave button is gone from the page right
+    // after its click, before the runner can read anything from it.
     element.addEventListener('click', () => (window.__e2eClickedAt = performance.timeOrigin + performance.now()), {
       once: true,
       capture: true,

@@ -7,6 +7,12 @@
 import type { TestInfo } from '@playwright/test';
 
 export const VERDICT_ATTACHMENT = 'call-verdict';
+/**
+ * The tag of every test that holds a call. The reporter gives each tagged test a verdict even when
+ * no figures arrived (a fixture failed before the recorder existed, the worker died), so a failing
+ * call can never go missing from the verdicts; the `verdict` fixture refuses untagged tests.
+ */
+export const CALL_TAG = '@call';
 
 export interface ReceivedFigures {
   framesDecoded: number;

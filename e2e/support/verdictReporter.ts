@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FullConfig, Reporter, TestCase, TestResult } from '@playwright/test/reporter';
-import { VERDICT_ATTACHMENT, type VerdictData } from './verdict.ts';
+import { CALL_TAG, VERDICT_ATTACHMENT, type VerdictData } from './verdict.ts';
 
 interface CallRecord {
   call: string;
@@ -27,6 +27,8 @@ export default class VerdictReporter implements Reporter {
   }
 
   onTestEnd(test: TestCase, result: TestResult): void {
+    // Only tests that hold a call get a call verdict (see CALL_TAG).
+    if (!test.tags.includes(CALL_TAG)) return;
     const attachment = result.attachments.find((a) => a.name === VERDICT_ATTACHMENT && a.body);
     const figures = attachment?.body ? (JSON.parse(attachment.body.toString('utf8')) as VerdictData) : null;
     const record: CallRecord = {
@@ -35,11 +37,10 @@ export default class VerdictReporter implements Reporter {
       verdict: result.status === 'passed' ? 'PASS' : 'FAIL',
       status: result.status,
       durationMs: result.duration,
-      error: result.error?.message?.split('\n')[0],
+      // Playwright colours its messages; the JSON file and CI logs want plain text.
+      error: result.error?.message?.replace(/\u001b\[[0-9;]*m/g, '').split('\n')[0],
       figures,
     };
-    // Only tests that hold a call (they use the `verdict` fixture) get a call verdict.
-    if (!figures) return;
     this.#records.push(record);
     process.stdout.write(`${formatRecord(record)}\n`);
   }
@@ -62,7 +63,9 @@ function formatRecord(record: CallRecord): string {
   const lines = [`\nCALL VERDICT ${record.verdict}: ${record.call} (${record.file}, ${(record.durationMs / 1000).toFixed(1)} s)`];
   if (record.error) lines.push(`  error: ${record.error}`);
   const figures = record.figures;
-  if (figures) {
+  // A call test that failed in a fixture (or whose worker died) may have no figures at all.
+  if (!figures) lines.push('  no figures recorded');
+  else {
     if (figures.room) lines.push(`  room: ${figures.room}`);
     for (const [name, p] of Object.entries(figures.participants)) {
       const firstFrame = p.timeToFirstFrameMs == null ? '' : `first remote frame ${p.timeToFirstFrameMs} ms after the join click`;

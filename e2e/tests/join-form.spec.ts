@@ -3,6 +3,7 @@
  * local state before joining, and that choice is what the others see after joining.
  */
 import { expect, test, uniqueRoomId } from '../support/fixtures.ts';
+import { CALL_TAG } from '../support/verdict.ts';
 
 test.describe('join form', () => {
   test('an invalid room name shows a clear error and does not join', async ({ participants }) => {
@@ -70,7 +71,7 @@ test.describe('join form', () => {
     expect(await ada.page.evaluate(() => window.__lab!.local)).toEqual({ audioMuted: false, videoMuted: false });
   });
 
-  test('joining with the mic muted shows the others a muted tile', async ({ participants, verdict }) => {
+  test('joining with the mic muted shows the others a muted tile', { tag: CALL_TAG }, async ({ participants, verdict }) => {
     const room = uniqueRoomId('e2e-form-muted');
     verdict.room(room);
     const [ada, bea] = await Promise.all([participants.launch('ada'), participants.launch('bea')]);

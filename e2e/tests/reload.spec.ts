@@ -4,10 +4,11 @@
  * participant ends with exactly one tile for the reloaded person, with media flowing both ways.
  */
 import { expect, test, uniqueRoomId } from '../support/fixtures.ts';
+import { CALL_TAG } from '../support/verdict.ts';
 import { sessionsOfRoom } from '../support/database.ts';
 import { expectMediaFlowing } from '../support/mediaFlow.ts';
 
-test('a participant who reloads comes back as one tile, media flows again both ways, the old session ends "disconnected"', async ({
+test('a participant who reloads comes back as one tile, media flows again both ways, the old session ends "disconnected"', { tag: CALL_TAG }, async ({
   participants,
   lab,
   verdict,

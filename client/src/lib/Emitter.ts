@@ -32,7 +32,7 @@ export class Emitter<E extends EventMap> {
       try {
         listener(...args);
       } catch (error) {
-        // A faulty listener must not stop the others nor the emitter; rethrow it on its own task so
+        // A faulty listener must not stop the others nor the emitter; rethrow it from a microtask so
         // it still surfaces as an uncaught error (console, window.onerror) instead of vanishing.
         queueMicrotask(() => {
           throw error;

@@ -316,7 +316,9 @@ export class CallSession extends Emitter<CallSessionEvents> {
   #consumeInBackground(peerId: string, producer: ProducerInfo): Promise<void> {
     return this.#consume(peerId, producer).catch((error: unknown) => {
       this.#consumedProducerIds.delete(producer.producerId);
-      if (this.#ended) return;
+      // A consume that failed because the call ended or its peer left meanwhile (the server then
+      // answers not_found) lost nothing anyone would see: not worth a banner.
+      if (this.#ended || this.#departedPeerIds.has(peerId)) return;
       this.emit('error', new Error(`Cannot receive ${producer.source} from a participant: ${messageOf(error)}`));
     });
   }
@@ -338,6 +340,12 @@ export class CallSession extends Emitter<CallSessionEvents> {
       rtpParameters: params.rtpParameters as unknown as RtpParameters,
       appData: { peerId: params.peerId, source: params.source },
     });
+    // transport.consume() can wait for the transport's DTLS connect round trip: the peer may have
+    // left (or the call ended) meanwhile, and #removePeer / #teardown could not see this consumer yet.
+    if (this.#ended || this.#departedPeerIds.has(params.peerId)) {
+      consumer.close();
+      return;
+    }
     this.#consumers.set(consumer.id, { consumer, peerId: params.peerId, source: params.source });
     // The page attaches the track while the server still holds the consumer paused, so the media
     // element is ready when the first frame arrives instead of starting up after it (~90 ms).

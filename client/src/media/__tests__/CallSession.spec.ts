@@ -210,6 +210,49 @@ describe('CallSession', () => {
     expect(await session.receiveStats()).toEqual([]);
   });
 
+  it('keeps no track of a peer that leaves while its consumers are being set up', async () => {
+    let pushed = false;
+    const { session, server, events } = setup({
+      peers: [peerWithProducers('bob', 'Bob')],
+      handlers: {
+        // The receive transport connects on its first consume, after the consume responses: bob
+        // leaves in that window, before mediasoup-client has finished creating his consumers.
+        connectTransport: () => {
+          if (!pushed) server().push('peerLeft', { peerId: 'bob', reason: 'left' });
+          pushed = true;
+          return {};
+        },
+      },
+    });
+    await session.join('room-1', 'Ada');
+    await settle();
+
+    expect(events.peerRemoved).toEqual([['bob', 'left']]);
+    expect(events.trackAdded).toBeUndefined();
+    expect(server().methods()).not.toContain('resumeConsumer');
+    expect(await session.receiveStats()).toEqual([]);
+    expect(events.error).toBeUndefined();
+  });
+
+  it('does not report a consume that failed because its peer left meanwhile', async () => {
+    const { session, server, events }: ReturnType<typeof setup> = setup({
+      peers: [peerWithProducers('bob', 'Bob')],
+      handlers: {
+        // The server ends bob's consumers when he leaves, so resuming them answers not_found.
+        resumeConsumer: () => {
+          if (!events.peerRemoved) server().push('peerLeft', { peerId: 'bob', reason: 'left' });
+          throw new Error('consumer not found');
+        },
+      },
+    });
+    await session.join('room-1', 'Ada');
+    await settle();
+
+    expect(events.peerRemoved).toEqual([['bob', 'left']]);
+    expect(events.error).toBeUndefined();
+    expect(events.ended).toBeUndefined();
+  });
+
   it('removes the matching track when the server closes a producer or a consumer', async () => {
     const { session, server, events } = setup({ peers: [peerWithProducers('bob', 'Bob')] });
     await session.join('room-1', 'Ada');
