@@ -21,8 +21,9 @@ if [ "${1:-}" = --browsers ]; then
   bash scripts/ensure-apt.sh chromium
 fi
 
-# 2. npm dependencies. Install scripts are not run by npm 11 here; mediasoup's (a worker download) is
-#    replaced by step 3, and MEDIASOUP_WORKER_BIN keeps it a no-op on npm versions that would run it.
+# 2. npm dependencies. npm 11 runs no dependency install scripts unless allowed; npm 10 (Node 20's
+#    own) does, and mediasoup's would try to download or build a worker: MEDIASOUP_WORKER_BIN makes
+#    it skip that, since step 3 builds the worker.
 lock_hash=$(sha256sum package-lock.json | cut -c1-16)
 stamp=node_modules/.lab-lock-hash
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then

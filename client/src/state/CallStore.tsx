@@ -161,7 +161,9 @@ function createCall(): CallContextValue {
     s.on('ended', ({ reason, error }) => {
       if (session !== s) return;
       session = null;
-      warmUpSignaling();
+      // Ready for the next join from the form; not while the page is going away (pagehide ends the
+      // session as 'lost') or after an error the form will show.
+      if (reason === 'left') warmUpSignaling();
       localMedia.stop();
       setStore(
         produce((draft) => {
@@ -247,7 +249,9 @@ function createCall(): CallContextValue {
         });
         history.replaceState(null, '', callSearch({ room: joined.roomId, name: name.data }));
       } catch (error) {
-        if (session === s) session = null;
+        // A session that already ended (left or page hidden mid-join) has set the state itself.
+        if (session !== s) return;
+        session = null;
         setStore('state', 'error');
         showError(error);
       }
