@@ -74,6 +74,8 @@ export class CallSession extends Emitter<CallSessionEvents> {
   readonly #consumedProducerIds = new Set<string>();
   /** Peers that left; a late push must not bring their tile back. */
   readonly #departedPeerIds = new Set<string>();
+  /** Producers that closed; a consume of one still being set up must not bring its track back. */
+  readonly #closedProducerIds = new Set<string>();
   #sendTransport: Transport | undefined;
   #recvTransport: Transport | undefined;
   /** Resolves once the receive transport exists, so pushes that arrive earlier can wait for it. */
@@ -316,15 +318,20 @@ export class CallSession extends Emitter<CallSessionEvents> {
   #consumeInBackground(peerId: string, producer: ProducerInfo): Promise<void> {
     return this.#consume(peerId, producer).catch((error: unknown) => {
       this.#consumedProducerIds.delete(producer.producerId);
-      // A consume that failed because the call ended or its peer left meanwhile (the server then
-      // answers not_found) lost nothing anyone would see: not worth a banner.
-      if (this.#ended || this.#departedPeerIds.has(peerId)) return;
+      // A consume that failed because the call ended, its peer left or its producer closed meanwhile
+      // (the server then answers not_found) lost nothing anyone would see: not worth a banner.
+      if (this.#unwanted(peerId, producer.producerId)) return;
       this.emit('error', new Error(`Cannot receive ${producer.source} from a participant: ${messageOf(error)}`));
     });
   }
 
+  /** What a consume is setting up is no longer wanted: the call ended, its peer left or its producer closed. */
+  #unwanted(peerId: string, producerId: string): boolean {
+    return this.#ended || this.#departedPeerIds.has(peerId) || this.#closedProducerIds.has(producerId);
+  }
+
   async #consume(peerId: string, producer: ProducerInfo): Promise<void> {
-    if (this.#consumedProducerIds.has(producer.producerId) || this.#departedPeerIds.has(peerId)) return;
+    if (this.#consumedProducerIds.has(producer.producerId) || this.#unwanted(peerId, producer.producerId)) return;
     this.#consumedProducerIds.add(producer.producerId);
     const transport = await this.#recvReady;
     const params = await this.#signaling.request('consume', {
@@ -332,7 +339,7 @@ export class CallSession extends Emitter<CallSessionEvents> {
       producerId: producer.producerId,
       rtpCapabilities: this.#device.rtpCapabilities as unknown as Record<string, unknown>,
     });
-    if (this.#ended || this.#departedPeerIds.has(params.peerId)) return;
+    if (this.#unwanted(params.peerId, params.producerId)) return;
     const consumer = await transport.consume({
       id: params.consumerId,
       producerId: params.producerId,
@@ -341,8 +348,9 @@ export class CallSession extends Emitter<CallSessionEvents> {
       appData: { peerId: params.peerId, source: params.source },
     });
     // transport.consume() can wait for the transport's DTLS connect round trip: the peer may have
-    // left (or the call ended) meanwhile, and #removePeer / #teardown could not see this consumer yet.
-    if (this.#ended || this.#departedPeerIds.has(params.peerId)) {
+    // left, its producer closed or the call ended meanwhile, and #removePeer / the producerClosed
+    // handler / #teardown could not see this consumer yet.
+    if (this.#unwanted(params.peerId, params.producerId)) {
       consumer.close();
       return;
     }
@@ -384,6 +392,7 @@ export class CallSession extends Emitter<CallSessionEvents> {
     s.on('peerLeft', ({ peerId, reason }) => this.#removePeer(peerId, reason));
     s.on('newProducer', ({ peerId, producer }) => void this.#consumeInBackground(peerId, producer));
     s.on('producerClosed', ({ producerId }) => {
+      this.#closedProducerIds.add(producerId);
       for (const [consumerId, entry] of this.#consumers) {
         if (entry.consumer.producerId === producerId) this.#closeConsumer(consumerId);
       }

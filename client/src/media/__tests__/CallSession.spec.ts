@@ -22,6 +22,8 @@ class ScriptedServer implements SocketLike {
   onclose: ((event: { code: number; reason: string }) => void) | null = null;
   onerror: ((event: unknown) => void) | null = null;
   closedWith: number | undefined;
+  /** consumer id → producer id, for every consume the default handler answered. */
+  readonly #consumedProducers = new Map<string, string>();
   #nextId = 1;
 
   constructor(readonly handlers: Record<string, Handler>) {
@@ -71,6 +73,15 @@ class ScriptedServer implements SocketLike {
 
   newId(prefix: string): string {
     return `${prefix}-${this.#nextId++}`;
+  }
+
+  recordConsumer(consumerId: string, producerId: string): string {
+    this.#consumedProducers.set(consumerId, producerId);
+    return consumerId;
+  }
+
+  consumerProducer(consumerId: string): string | undefined {
+    return this.#consumedProducers.get(consumerId);
   }
 }
 
@@ -123,7 +134,7 @@ function setup(options: { peers?: PeerInfo[]; handlers?: Record<string, Handler>
         codecMimeType: producer.kind === 'audio' ? 'audio/opus' : 'video/VP8',
       });
       return {
-        consumerId: server.newId('consumer'),
+        consumerId: server.recordConsumer(server.newId('consumer'), String(data.producerId)),
         producerId: data.producerId,
         peerId: producer.peerId,
         kind: producer.kind,
@@ -251,6 +262,30 @@ describe('CallSession', () => {
     expect(events.peerRemoved).toEqual([['bob', 'left']]);
     expect(events.error).toBeUndefined();
     expect(events.ended).toBeUndefined();
+  });
+
+  it('keeps no track of a producer that closes while its consumer is being set up, and reports nothing', async () => {
+    const { session, server, events }: ReturnType<typeof setup> = setup({
+      peers: [peerWithProducers('bob', 'Bob')],
+      handlers: {
+        // Bob turns his camera off for good while our consumers are being created; the server then
+        // answers the resume of that consumer with not_found.
+        connectTransport: () => {
+          server().push('producerClosed', { peerId: 'bob', producerId: 'bob-cam' });
+          return {};
+        },
+        resumeConsumer: (data) => {
+          const consumerId = (data as { consumerId: string }).consumerId;
+          if (server().consumerProducer(consumerId) === 'bob-cam') throw new Error('consumer not found');
+          return {};
+        },
+      },
+    });
+    await session.join('room-1', 'Ada');
+    await settle();
+
+    expect(events.trackAdded?.map(([t]) => t.source)).toEqual(['mic']);
+    expect(events.error).toBeUndefined();
   });
 
   it('removes the matching track when the server closes a producer or a consumer', async () => {
