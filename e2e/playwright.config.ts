@@ -21,6 +21,8 @@ export default defineConfig({
     ['list'],
     ['html', { open: 'never', outputFolder: './playwright-report' }],
     ['./support/verdictReporter.ts'],
+    // Counted into `npm test`'s closing line by scripts/test-summary.mjs.
+    ['json', { outputFile: './.lab/playwright.json' }],
   ],
   use: {
     browserName: 'chromium',
