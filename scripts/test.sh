@@ -3,10 +3,7 @@
 # mediasoup worker, PostgreSQL), then the browser e2e suite (real Chromium, fake media).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh --browsers
-export MEDIASOUP_WORKER_BIN
-MEDIASOUP_WORKER_BIN=$(bash scripts/mediasoup-worker/build.sh)
-export DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
+source scripts/measure-env.sh
 
 # The integration tests need the real server; say so plainly instead of failing deep inside a test.
 node -e '
