@@ -163,16 +163,16 @@ test('three browsers hold a call: video and audio flow, mute and leave reach the
     await expect(bob!.callState).toHaveAttribute('data-state', 'left');
   });
 
-  await test.step('the SFU holds nothing for the room any more (gRPC GetRoom)', async () => {
+  await test.step('the SFU holds nothing for the room any more: no router, no transport (gRPC GetRoom)', async () => {
     await expect
       .poll(
         async () => {
           const state = await getRoom(lab.sfuAddress, room);
-          return !state.exists || (state.transportCount === 0 && state.peers.length === 0);
+          return { routerExists: state.exists, transports: state.transportCount, peers: state.peers.length };
         },
-        { message: `GetRoom(${room}) should report no room or no transports`, timeout: 5_000 },
+        { message: `GetRoom(${room}) should report the room's router closed and nothing in it`, timeout: 5_000 },
       )
-      .toBe(true);
+      .toEqual({ routerExists: false, transports: 0, peers: 0 });
   });
 
   await test.step('PostgreSQL has the three sessions, each ended', async () => {

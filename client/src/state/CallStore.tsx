@@ -8,6 +8,7 @@ import { createStore, produce } from 'solid-js/store';
 import { DisplayName, RoomId, describeZodError, type MediaSource } from '@lab/proto/signaling';
 import type { CallState, LabTimings, PeerReceiveStats } from '@lab/proto/lab-surface';
 import { CallSession } from '../media/CallSession.ts';
+import { warmUpWebRtc } from '../media/warmUpWebRtc.ts';
 import { LocalMedia, describeMediaError } from '../media/LocalMedia.ts';
 import { SignalingClient, signalingUrlFor } from '../signaling/SignalingClient.ts';
 import { callSearch, readCallParams, readRoomParam } from './callUrl.ts';
@@ -291,7 +292,11 @@ function createCall(): CallContextValue {
     window.addEventListener('pagehide', onPageHide);
     onCleanup(() => window.removeEventListener('pagehide', onPageHide));
     if (initialParams) void actions.join();
-    else warmUpSignaling();
+    else {
+      warmUpSignaling();
+      // Only an optimisation: a browser that cannot do this fails the join with a clear error anyway.
+      warmUpWebRtc().catch((error: unknown) => console.warn('[call] WebRTC warm-up failed', error));
+    }
   });
 
   return { store, actions };
