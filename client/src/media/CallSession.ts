@@ -112,7 +112,13 @@ export class CallSession extends Emitter<CallSessionEvents> {
   async join(roomId: string, displayName: string): Promise<{ peerId: string; roomId: string }> {
     try {
       await this.#signaling.connect();
-      const joined = await this.#signaling.request('join', { roomId, displayName });
+      const joining = this.#signaling.request('join', { roomId, displayName });
+      // Pipelined behind the join: the server answers a socket's requests in order, so this one is
+      // handled as soon as the join is, instead of a round trip after the join's answer reaches us.
+      // If the join fails this fails too; the join's error is the one reported.
+      const recvTransportRequested = this.#signaling.request('createTransport', { direction: 'recv' });
+      recvTransportRequested.catch(() => {});
+      const joined = await joining;
       this.#peerId = joined.peerId;
       this.#roomId = joined.roomId;
       // The server validates capabilities field by field; the protocol only promises an object.
@@ -124,7 +130,7 @@ export class CallSession extends Emitter<CallSessionEvents> {
       // media (the send transport, produce) would queue ahead of the consume and resume requests, and
       // starting the encoders competes for CPU: sending starts once the consumers are set up, which
       // delays what the others see of us by one round trip (~15 ms).
-      this.#recvTransport = await this.#createTransport('recv', deviceLoaded);
+      this.#recvTransport = await this.#createTransport('recv', deviceLoaded, recvTransportRequested);
       this.#resolveRecvReady(this.#recvTransport);
       // Video first: mediasoup-client negotiates one consumer at a time, and a face is what people
       // wait for (audio is a few tens of milliseconds behind).
@@ -231,9 +237,13 @@ export class CallSession extends Emitter<CallSessionEvents> {
     this.#signaling.close(closeCode, closeCode === 1000 ? 'left' : 'going away');
   }
 
-  /** Asks the server for the transport while the device may still be loading (~25 ms): neither needs the other. */
-  async #createTransport(direction: 'send' | 'recv', deviceLoaded: Promise<void>): Promise<Transport> {
-    const [params] = await Promise.all([this.#signaling.request('createTransport', { direction }), deviceLoaded]);
+  /** Asks the server for the transport (unless already `requested`) while the device may still be loading: neither needs the other. */
+  async #createTransport(
+    direction: 'send' | 'recv',
+    deviceLoaded: Promise<void>,
+    requested = this.#signaling.request('createTransport', { direction }),
+  ): Promise<Transport> {
+    const [params] = await Promise.all([requested, deviceLoaded]);
     const options = {
       id: params.transportId,
       iceParameters: params.iceParameters,

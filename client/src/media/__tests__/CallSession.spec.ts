@@ -191,6 +191,31 @@ describe('CallSession', () => {
     ]);
   });
 
+  it('receives first: the receive transport is asked for before the join is answered, consumes precede the send transport', async () => {
+    let sentBeforeJoinAnswer: string[] = [];
+    const { session, server } = setup({
+      peers: [peerWithProducers('bob', 'Bob')],
+      handlers: {
+        join: () => {
+          sentBeforeJoinAnswer = server().methods();
+          return { peerId: 'me', roomId: 'room-1', routerRtpCapabilities: testFakeParameters.generateRouterRtpCapabilities(), peers: [peerWithProducers('bob', 'Bob')] };
+        },
+      },
+    });
+    await session.join('room-1', 'Ada');
+    await settle();
+
+    expect(sentBeforeJoinAnswer).toEqual(['join', 'createTransport']);
+    const requests = server().requests;
+    expect(requests[1]).toMatchObject({ method: 'createTransport', data: { direction: 'recv' } });
+    const sendTransportAt = requests.findIndex((r) => r.method === 'createTransport' && r.data.direction === 'send');
+    const consumes = requests.flatMap((r, i) => (r.method === 'consume' ? [i] : []));
+    expect(consumes).toHaveLength(2);
+    expect(Math.max(...consumes)).toBeLessThan(sendTransportAt);
+    // Video first: its consume is the first one sent.
+    expect(requests[consumes[0]!]!.data.producerId).toBe('bob-cam');
+  });
+
   it('consumes a producer once even when it is announced twice, and one that arrives later', async () => {
     const { session, server, events, producers } = setup({ peers: [peerWithProducers('bob', 'Bob')] });
     await session.join('room-1', 'Ada');
