@@ -106,6 +106,15 @@ async function joinedSocket(roomId: string, displayName: string) {
   return { ...socket, peerId: (response as { data: { peerId: string } }).data.peerId };
 }
 
+/** Opens a send transport for `socket` and produces a mic on it (the fake SFU accepts any parameters). */
+async function sendingMic(socket: Awaited<ReturnType<typeof joinedSocket>>) {
+  const send = (await socket.request('createTransport', { direction: 'send' })) as { data: { transportId: string } };
+  const mic = { transportId: send.data.transportId, kind: 'audio', source: 'mic', rtpParameters: { codecs: [] } };
+  const produced = await socket.request('produce', mic);
+  expect(produced.ok).toBe(true);
+  return { mic, producerId: (produced as { data: { producerId: string } }).data.producerId };
+}
+
 beforeEach(() => {
   sfu = fakeSfu();
   sessions = recordingSessions();
@@ -315,15 +324,9 @@ describe('requests', () => {
     expect(await alice.request('setMuted', { source: 'camera', muted: false })).toMatchObject({ ok: true, data: { audioMuted: true, videoMuted: true } });
     expect(sfu.resumeProducer).not.toHaveBeenCalled();
 
-    const send = (await alice.request('createTransport', { direction: 'send' })) as { data: { transportId: string } };
-    const produced = (await alice.request('produce', {
-      transportId: send.data.transportId,
-      kind: 'audio',
-      source: 'mic',
-      rtpParameters: { codecs: [] },
-    })) as { data: { producerId: string } };
+    const { producerId } = await sendingMic(alice);
     expect(await alice.request('setMuted', { source: 'mic', muted: true })).toMatchObject({ ok: true, data: { audioMuted: true, videoMuted: true } });
-    expect(sfu.pauseProducer).toHaveBeenCalledWith({ peer: { roomId: 'room', peerId: alice.peerId }, producerId: produced.data.producerId });
+    expect(sfu.pauseProducer).toHaveBeenCalledWith({ peer: { roomId: 'room', peerId: alice.peerId }, producerId });
     expect((await deps.state.getPeer('room', alice.peerId))?.producers[0]?.paused).toBe(true);
     await vi.waitFor(() =>
       expect(bob.pushes().filter((push) => push.event === 'peerMediaChanged').at(-1)).toEqual({
@@ -336,10 +339,7 @@ describe('requests', () => {
   test('closeProducer of a producer the SFU no longer has (NOT_FOUND) still forgets it, so the source can be produced again', async () => {
     const alice = await joinedSocket('room', 'Alice');
     const bob = await joinedSocket('room', 'Bob');
-    const send = (await alice.request('createTransport', { direction: 'send' })) as { data: { transportId: string } };
-    const mic = { transportId: send.data.transportId, kind: 'audio', source: 'mic', rtpParameters: { codecs: [] } };
-    const produced = (await alice.request('produce', mic)) as { data: { producerId: string } };
-    const producerId = produced.data.producerId;
+    const { mic, producerId } = await sendingMic(alice);
     sfu.closeProducer.mockRejectedValueOnce(new SfuCallError('closeProducer', GrpcStatus.NOT_FOUND, 'room room not found'));
 
     expect(await alice.request('closeProducer', { producerId })).toMatchObject({ ok: true });
@@ -350,15 +350,9 @@ describe('requests', () => {
 
   test('closeProducer passes on any other SFU failure and keeps the producer', async () => {
     const alice = await joinedSocket('room', 'Alice');
-    const send = (await alice.request('createTransport', { direction: 'send' })) as { data: { transportId: string } };
-    const produced = (await alice.request('produce', {
-      transportId: send.data.transportId,
-      kind: 'audio',
-      source: 'mic',
-      rtpParameters: { codecs: [] },
-    })) as { data: { producerId: string } };
+    const { producerId } = await sendingMic(alice);
     sfu.closeProducer.mockRejectedValueOnce(new SfuCallError('closeProducer', GrpcStatus.UNAVAILABLE, 'SFU down'));
-    expect(await alice.request('closeProducer', { producerId: produced.data.producerId })).toMatchObject({
+    expect(await alice.request('closeProducer', { producerId })).toMatchObject({
       ok: false,
       error: { code: 'unavailable' },
     });
@@ -400,21 +394,12 @@ describe('SFU events', () => {
   test('a producer the SFU closed on its own is announced to the others and dropped from the state', async () => {
     const alice = await joinedSocket('room', 'Alice');
     const bob = await joinedSocket('room', 'Bob');
-    const send = (await alice.request('createTransport', { direction: 'send' })) as { data: { transportId: string } };
-    const produced = (await alice.request('produce', {
-      transportId: send.data.transportId,
-      kind: 'audio',
-      source: 'mic',
-      rtpParameters: { codecs: [] },
-    })) as { data: { producerId: string } };
-    const producerId = produced.data.producerId;
+    const { mic, producerId } = await sendingMic(alice);
     deps.localPeers.routeSfuEvent(sfuEvent('room', alice.peerId, { event: 'producerClosed', producerClosed: { producerId, reason: 'transportclose' } }));
     await vi.waitFor(() => expect(bob.pushes()).toContainEqual({ event: 'producerClosed', data: { peerId: alice.peerId, producerId } }));
     expect(bob.pushes().at(-1)).toEqual({ event: 'peerMediaChanged', data: { peerId: alice.peerId, audioMuted: true, videoMuted: true } });
     expect((await deps.state.getPeer('room', alice.peerId))?.producers).toEqual([]);
     // The mic can be produced again.
-    expect(
-      await alice.request('produce', { transportId: send.data.transportId, kind: 'audio', source: 'mic', rtpParameters: { codecs: [] } }),
-    ).toMatchObject({ ok: true });
+    expect(await alice.request('produce', mic)).toMatchObject({ ok: true });
   });
 });
