@@ -6,6 +6,8 @@ import { participantList, useCall } from './state/CallStore.tsx';
 
 export function App(): JSX.Element {
   const { store } = useCall();
+  // In the room as soon as the server took us in, while our own media is still being set up.
+  const inRoom = () => store.state === 'joined' || (store.state === 'joining' && store.roomId !== null);
   return (
     <div class="app">
       <header class="topbar">
@@ -24,7 +26,7 @@ export function App(): JSX.Element {
       <ErrorBanner />
       <AudioBlockedBanner />
       <main>
-        <Show when={store.state === 'joined'} fallback={<JoinForm />}>
+        <Show when={inRoom()} fallback={<JoinForm />}>
           <CallView />
         </Show>
       </main>

@@ -29,6 +29,8 @@ export interface RemoteTrack {
 }
 
 export type CallSessionEvents = {
+  /** The server took us into the room (the join is answered; media is still being set up). */
+  entered: [{ peerId: string; roomId: string }];
   /** A peer appeared or its name / mute state changed. */
   peer: [RemotePeer];
   /** A peer's mic / camera changed (authoritative, from the server). */
@@ -121,6 +123,7 @@ export class CallSession extends Emitter<CallSessionEvents> {
       const joined = await joining;
       this.#peerId = joined.peerId;
       this.#roomId = joined.roomId;
+      this.emit('entered', { peerId: joined.peerId, roomId: joined.roomId });
       // The server validates capabilities field by field; the protocol only promises an object.
       const deviceLoaded = this.#device.load({ routerRtpCapabilities: joined.routerRtpCapabilities as unknown as RtpCapabilities });
 

@@ -129,6 +129,9 @@ function createCall(): CallContextValue {
   };
 
   const wireSession = (s: CallSession) => {
+    // The call view shows from here on, so remote tracks get their <video> while the rest of the
+    // join (send transport, producers) goes on: a video element needs ~50-100 ms to start showing.
+    s.on('entered', ({ peerId, roomId }) => setStore({ peerId, roomId }));
     s.on('peer', (peer) => {
       setStore('participants', peer.peerId, (existing) => ({
         ...peer,
@@ -221,6 +224,8 @@ function createCall(): CallContextValue {
       setStore({
         state: 'joining',
         error: null,
+        peerId: null,
+        roomId: null,
         participants: {},
         tracks: {},
         timings: { joinStartedAt, joinedAt: null, firstRemoteFrameAt: null },

@@ -156,7 +156,7 @@ function setup(options: { peers?: PeerInfo[]; handlers?: Record<string, Handler>
     createSocket: () => (server = new ScriptedServer(handlers)),
   });
   const events: { [K in keyof CallSessionEvents]?: CallSessionEvents[K][] } = {};
-  for (const name of ['peer', 'peerMedia', 'peerRemoved', 'trackAdded', 'trackRemoved', 'localMuted', 'error', 'ended'] as const) {
+  for (const name of ['entered', 'peer', 'peerMedia', 'peerRemoved', 'trackAdded', 'trackRemoved', 'localMuted', 'error', 'ended'] as const) {
     session.on(name, (...args: unknown[]) => ((events[name] ??= []) as unknown[]).push(args));
   }
   return { session, server: () => server, events, producers, tracks };
@@ -193,7 +193,8 @@ describe('CallSession', () => {
 
   it('receives first: the receive transport is asked for before the join is answered, consumes precede the send transport', async () => {
     let sentBeforeJoinAnswer: string[] = [];
-    const { session, server } = setup({
+    let enteredBeforeSendTransport = false;
+    const { session, server, events } = setup({
       peers: [peerWithProducers('bob', 'Bob')],
       handlers: {
         join: () => {
@@ -202,10 +203,16 @@ describe('CallSession', () => {
         },
       },
     });
+    session.on('entered', () => {
+      enteredBeforeSendTransport = !server().requests.some((r) => r.method === 'createTransport' && r.data.direction === 'send');
+    });
     await session.join('room-1', 'Ada');
     await settle();
 
     expect(sentBeforeJoinAnswer).toEqual(['join', 'createTransport']);
+    // The page can show the room (and attach remote tracks) before our own media is set up.
+    expect(events.entered).toEqual([[{ peerId: 'me', roomId: 'room-1' }]]);
+    expect(enteredBeforeSendTransport).toBe(true);
     const requests = server().requests;
     expect(requests[1]).toMatchObject({ method: 'createTransport', data: { direction: 'recv' } });
     const sendTransportAt = requests.findIndex((r) => r.method === 'createTransport' && r.data.direction === 'send');
