@@ -4,30 +4,13 @@
  * from the "sfu ready" log line.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+// The one place that knows where the worker binary is: MEDIASOUP_WORKER_BIN, else the exact cached
+// build for this mediasoup version and recipe.
+import { mediasoupWorkerBin } from '../../../scripts/lab.mjs';
 
 export const SFU_DIR = fileURLToPath(new URL('..', import.meta.url));
-
-/** MEDIASOUP_WORKER_BIN, or the binary cached by scripts/mediasoup-worker/build.sh. */
-export function mediasoupWorkerBin(): string {
-  const fromEnv = process.env.MEDIASOUP_WORKER_BIN?.trim();
-  if (fromEnv) return fromEnv;
-  const cacheDir = path.join(os.homedir(), '.cache/webrtc-lab/mediasoup-worker');
-  const cached = existsSync(cacheDir)
-    ? readdirSync(cacheDir)
-        .map((entry) => path.join(cacheDir, entry, 'mediasoup-worker'))
-        .find((candidate) => existsSync(candidate))
-    : undefined;
-  if (cached) return cached;
-  throw new Error(
-    'MEDIASOUP_WORKER_BIN is not set and no worker is cached: run `bash scripts/mediasoup-worker/build.sh` ' +
-      'and export MEDIASOUP_WORKER_BIN=<the path it prints>',
-  );
-}
 
 export type LogLine = { level: number; msg: string; module?: string; [key: string]: unknown };
 
