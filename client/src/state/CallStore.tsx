@@ -9,6 +9,7 @@ import { DisplayName, RoomId, describeZodError, type MediaSource } from '@lab/pr
 import type { CallState, LabTimings, PeerReceiveStats } from '@lab/proto/lab-surface';
 import { CallSession } from '../media/CallSession.ts';
 import { warmUpWebRtc } from '../media/warmUpWebRtc.ts';
+export { participantList } from './participants.ts';
 import { LocalMedia, describeMediaError } from '../media/LocalMedia.ts';
 import { SignalingClient, signalingUrlFor } from '../signaling/SignalingClient.ts';
 import { callSearch, readCallParams, readRoomParam } from './callUrl.ts';
@@ -318,9 +319,4 @@ export function useCall(): CallContextValue {
   const call = useContext(CallContext);
   if (!call) throw new Error('useCall() must be used inside <CallProvider>');
   return call;
-}
-
-/** Participants in order of appearance. */
-export function participantList(store: CallStoreState): Participant[] {
-  return Object.values(store.participants).sort((a, b) => a.order - b.order);
 }

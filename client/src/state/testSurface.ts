@@ -4,6 +4,7 @@
  */
 import type { LabTestSurface } from '@lab/proto/lab-surface';
 import type { CallContextValue } from './CallStore.tsx';
+import { participantList } from './participants.ts';
 
 export function installTestSurface({ store, actions }: CallContextValue): void {
   const surface: LabTestSurface = Object.freeze({
@@ -20,9 +21,7 @@ export function installTestSurface({ store, actions }: CallContextValue): void {
       return { audioMuted: store.local.audioMuted, videoMuted: store.local.videoMuted };
     },
     participants: () =>
-      Object.values(store.participants)
-        .sort((a, b) => a.order - b.order)
-        .map(({ peerId, displayName, audioMuted, videoMuted }) => ({ peerId, displayName, audioMuted, videoMuted })),
+      participantList(store).map(({ peerId, displayName, audioMuted, videoMuted }) => ({ peerId, displayName, audioMuted, videoMuted })),
     stats: () => actions.receiveStats(),
     get timings() {
       return { ...store.timings };
