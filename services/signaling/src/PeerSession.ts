@@ -15,7 +15,7 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { SfuEvent__Output } from '@lab/proto/sfu';
 import {
   ErrorCode,
-  type MediaSource,
+  MediaSource,
   type Method,
   type PeerInfo,
   type ProducerInfo,
@@ -35,7 +35,7 @@ import type { SfuDirectory } from './sfu/SfuDirectory.ts';
 import type { SfuApi } from './sfu/SfuGateway.ts';
 import { fromSfuKind, iceParametersFromSfu, parseSfuJson, toSfuDirection, toSfuKind, transportFromSfu } from './sfu/sfuMapping.ts';
 import type { BusAttachment, RoomBus } from './state/RoomBus.ts';
-import { mediaState, type RoomStateStore } from './state/RoomStateStore.ts';
+import { mediaState, producerFor, type RoomStateStore } from './state/RoomStateStore.ts';
 
 const log = moduleLogger('PeerSession');
 
@@ -379,8 +379,8 @@ export class PeerSession implements LocalPeer {
       producerId,
       rtpCapabilitiesJson: JSON.stringify(rtpCapabilities),
     });
-    const source = response.source === 'mic' || response.source === 'camera' ? response.source : undefined;
-    if (!source) {
+    const parsedSource = MediaSource.safeParse(response.source);
+    if (!parsedSource.success) {
       await sfu.closeConsumer({ peer, consumerId: response.consumerId }).catch(() => undefined);
       throw new Error(`producer ${producerId} has source ${JSON.stringify(response.source)}, which the protocol does not know`);
     }
@@ -390,7 +390,7 @@ export class PeerSession implements LocalPeer {
       producerId: response.producerId,
       peerId: response.producerPeerId,
       kind: fromSfuKind(response.kind),
-      source,
+      source: parsedSource.data,
       rtpParameters: parseSfuJson('consume', 'rtp_parameters_json', response.rtpParametersJson),
       producerPaused: response.producerPaused,
     };
@@ -469,8 +469,7 @@ export class PeerSession implements LocalPeer {
   }
 
   #producerFor(source: MediaSource): ProducerInfo | undefined {
-    for (const producer of this.#producers.values()) if (producer.source === source) return producer;
-    return undefined;
+    return producerFor({ producers: [...this.#producers.values()] }, source);
   }
 
   #mediaState(): { audioMuted: boolean; videoMuted: boolean } {
