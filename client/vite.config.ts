@@ -14,6 +14,7 @@ export default defineConfig({
     proxy: {
       '/ws': { target: SIGNALING_ORIGIN, ws: true },
       '/healthz': { target: SIGNALING_ORIGIN },
+      '/readyz': { target: SIGNALING_ORIGIN },
     },
   },
   build: {

@@ -1,7 +1,8 @@
 // Fails when a package imports across a module boundary the architecture forbids (see README,
 // "Architecture"): proto/ is the ground floor; sfu, signaling and client stand on it and on nothing of
 // each other; signaling never touches mediasoup (it reaches the SFU only over gRPC); e2e/ talks to the
-// running lab (pages, gRPC, PostgreSQL, scripts/lab.mjs to start it), never to the packages' internals.
+// running lab (pages, gRPC, PostgreSQL, scripts/lab.mjs to start it), never to the packages' internals;
+// dashboards/ stands alone (e2e runs its panel queries against a live Prometheus).
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from './lab.mjs';
@@ -16,6 +17,8 @@ const forbidden = {
   'services/sfu': { packages: [/^@lab\/(signaling|client)/], folders: ['services/signaling', 'client'] },
   client: { packages: [/^@lab\/(sfu|signaling)/, /^mediasoup(\/|$)/], folders: ['services'] },
   e2e: { packages: [/^@lab\/(sfu|signaling|client)/, /^mediasoup/], folders: ['services', 'client'] },
+  // Dashboards and rules are written against the metric catalogue (docs/metrics.md), not the code.
+  dashboards: { packages: [/^@lab\/(?!dashboards)/, /^mediasoup/], folders: ['services', 'client', 'e2e', 'proto'] },
 };
 
 // `import … from 'x'` / `export … from 'x'`, `import('x')`, and the side-effect form `import 'x'`.

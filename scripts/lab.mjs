@@ -1,4 +1,4 @@
-// Starts the lab's processes (SFU, signaling) on free ports and waits until each reports healthy.
+// Starts the lab's processes (SFU, signaling) on free ports and waits until each reports ready.
 // Used by `npm start` (scripts/start-lab.mjs), the integration and e2e suites and the benchmarks, so
 // every one of them runs the services exactly as production wiring does: separate processes talking
 // gRPC, configured only through environment variables.
@@ -58,6 +58,8 @@ export function mediasoupWorkerBin() {
  * @property {Promise<{ name: string, code: number|string|null }>} exited settles when any process exits
  *   on its own (not through stop()): the lab is then broken
  * @property {() => Promise<void>} stop SIGTERM every process and wait for it to exit
+ * @property {(name: 'sfu'|'signaling', signal?: NodeJS.Signals) => Promise<void>} kill sends `signal`
+ *   (default SIGKILL) to one process and waits for it to exit: a crash, for fault-recovery tests
  */
 
 /** @param {LabOptions} [options] @returns {Promise<Lab>} */
@@ -95,6 +97,12 @@ export async function startLab(options = {}) {
     await Promise.all(running.map(({ child, exited }) => stopProcess(child, exited)));
     process.off('exit', terminateOnExit);
   };
+  const kill = async (name, signal = 'SIGKILL') => {
+    const proc = running.find((entry) => entry.name === name);
+    if (!proc) throw new Error(`this lab runs no ${name}`);
+    if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill(signal);
+    await proc.exited;
+  };
 
   try {
     if (services.includes('sfu')) {
@@ -105,7 +113,8 @@ export async function startLab(options = {}) {
     if (services.includes('signaling')) {
       const proc = spawnService('signaling', 'services/signaling/src/main.ts', baseEnv, logs, signalingPort, logFiles);
       running.push(proc);
-      await waitFor('signaling', proc, () => httpOk(`http://127.0.0.1:${signalingPort}/healthz`), logFiles.signaling);
+      // Readiness, not liveness: signaling is usable once its database and the SFU answer it.
+      await waitFor('signaling', proc, () => httpOk(`http://127.0.0.1:${signalingPort}/readyz`), logFiles.signaling);
     }
   } catch (error) {
     await stop();
@@ -124,6 +133,7 @@ export async function startLab(options = {}) {
     sfuMetricsUrl: `http://127.0.0.1:${sfuMetricsPort}/metrics`,
     logFiles,
     stop,
+    kill,
   };
 }
 

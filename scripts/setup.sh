@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Makes a fresh Debian 12 + Node 20 clone ready to run and test the lab. Idempotent: each step checks
 # first and is skipped when already done, so `npm start` / `npm test` can call it every time.
-#   1. Debian packages: Chromium with --browsers (tests and benchmarks drive it; running the lab
-#      does not need it), the mediasoup worker's build deps (step 3)
-#   2. npm dependencies from the lockfile (npm ci), re-run when package-lock.json changes
+#   1. Debian packages: with --test-tools, Chromium (tests and benchmarks drive it), iproute2 +
+#      nftables (the packet-loss suite puts a browser in a network namespace and drops its packets)
+#      and prometheus (its promtool checks dashboards/prometheus: config, rules, rule unit tests);
+#      running the lab needs none of them. The mediasoup worker's build deps come with step 3.
+#   2. npm dependencies from the lockfile (npm ci), re-run when package-lock.json or a mediasoup
+#      JavaScript patch changes, then those patches (scripts/mediasoup-node)
 #   3. the mediasoup worker, built from the installed package's sources, cached per machine
 #   4. generated gRPC types and the built call page
 set -euo pipefail
@@ -17,18 +20,21 @@ if [ "$node_major" != 20 ]; then
 fi
 
 # 1. Debian packages (the worker's own build deps are ensured by its build script).
-if [ "${1:-}" = --browsers ]; then
-  bash scripts/ensure-apt.sh chromium
+if [ "${1:-}" = --test-tools ]; then
+  bash scripts/ensure-apt.sh chromium iproute2 nftables prometheus
 fi
 
 # 2. npm dependencies. npm 11 runs no dependency install scripts unless allowed; npm 10 (Node 20's
 #    own) does, and mediasoup's would try to download or build a worker: MEDIASOUP_WORKER_BIN makes
-#    it skip that, since step 3 builds the worker.
-lock_hash=$(sha256sum package-lock.json | cut -c1-16)
+#    it skip that, since step 3 builds the worker. Then the JavaScript half of the worker recipe's
+#    patches (scripts/mediasoup-node). The stamp covers both, so a changed patch reinstalls from
+#    the lockfile before it is applied.
+lock_hash=$(cat package-lock.json scripts/mediasoup-node/patches/*.patch | sha256sum | cut -c1-16)
 stamp=node_modules/.lab-lock-hash
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
   say "installing npm dependencies (npm ci) …"
   MEDIASOUP_WORKER_BIN=/dev/null npm ci --no-audit --no-fund --loglevel=error
+  bash scripts/mediasoup-node/apply-patches.sh
   echo "$lock_hash" > "$stamp"
 else
   say "npm dependencies up to date"

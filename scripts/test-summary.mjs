@@ -1,4 +1,4 @@
-// Sums the JSON reports of `npm test` (vitest per package, Playwright for e2e) into one closing line,
+// Sums the JSON reports of `npm test` (ESLint, vitest per package, Playwright for e2e) into one closing line,
 // `N passed, N failed[, N skipped]`, preceded by one line per report. A missing report (its runner
 // crashed before writing it) is a failure: a suite that did not report did not pass.
 import { existsSync, readFileSync } from 'node:fs';
@@ -17,7 +17,14 @@ for (const file of process.argv.slice(2)) {
     continue;
   }
   const report = JSON.parse(readFileSync(file, 'utf8'));
-  const counts = report.stats
+  const counts = Array.isArray(report)
+    ? // ESLint: one entry per file linted; a file with any error or warning fails.
+      {
+        passed: report.filter((file) => file.errorCount + file.warningCount === 0).length,
+        failed: report.filter((file) => file.errorCount + file.warningCount > 0).length,
+        skipped: 0,
+      }
+    : report.stats
     ? // Playwright: `expected` passed, `unexpected` failed, `flaky` passed only on a retry.
       { passed: report.stats.expected, failed: report.stats.unexpected + report.stats.flaky, skipped: report.stats.skipped }
     : // vitest (Jest-compatible JSON)

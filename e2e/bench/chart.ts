@@ -1,4 +1,4 @@
-/** A small self-contained SVG bar chart of the join samples with the lab and baseline medians. */
+/** Small self-contained SVG charts for the benchmarks' results (no plotting dependency). */
 
 export interface ChartInput {
   title: string;
@@ -62,6 +62,75 @@ export function joinLatencySvg(input: ChartInput): string {
   ${line(input.baselineP50, '#2b8a3e', `baseline p50 ${input.baselineP50} ms`)}
   <text x="${PAD.left + plotW / 2}" y="${HEIGHT - 8}" font-size="12" text-anchor="middle" fill="#333">join # (fresh page each)</text>
   <text x="16" y="${PAD.top + plotH / 2}" font-size="12" text-anchor="middle" fill="#333" transform="rotate(-90 16 ${PAD.top + plotH / 2})">ms, join click → first remote frame</text>
+</svg>
+`;
+}
+
+export interface GroupedBarsInput {
+  title: string;
+  yLabel: string;
+  /** Bars of each group, in the order of `series`; a group is one measured condition. */
+  groups: { label: string; values: number[] }[];
+  series: { name: string; color: string }[];
+  /** Formats a value for its label above the bar. */
+  format(value: number): string;
+  /** Fixed axis maximum (e.g. 100 for percentages); default: a round value above the largest bar. */
+  yMax?: number;
+}
+
+/** One group of bars per condition, one bar per series (e.g. via the SFU vs direct). */
+export function groupedBarsSvg(input: GroupedBarsInput): string {
+  const width = Math.max(WIDTH, PAD.left + PAD.right + input.groups.length * 150);
+  const plotW = width - PAD.left - PAD.right;
+  const plotH = HEIGHT - PAD.top - PAD.bottom;
+  const largest = Math.max(0, ...input.groups.flatMap((g) => g.values));
+  const yMax = input.yMax ?? niceCeiling(largest * 1.1 || 1);
+  const y = (v: number) => PAD.top + plotH - (Math.min(v, yMax) / yMax) * plotH;
+  const slot = plotW / input.groups.length;
+  const barW = (slot * 0.75) / input.series.length;
+
+  const bars = input.groups
+    .map((group, g) => {
+      const x0 = PAD.left + g * slot + slot * 0.125;
+      const groupBars = group.values.map((value, i) => {
+        const x = x0 + i * barW;
+        const color = input.series[i]!.color;
+        return (
+          `<rect x="${x.toFixed(1)}" y="${y(value).toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${(y(0) - y(value)).toFixed(1)}" fill="${color}">` +
+          `<title>${escapeXml(`${group.label}, ${input.series[i]!.name}: ${input.format(value)}`)}</title></rect>` +
+          `<text x="${(x + barW / 2).toFixed(1)}" y="${(y(value) - 4).toFixed(1)}" font-size="10" text-anchor="middle" fill="#333">${escapeXml(input.format(value))}</text>`
+        );
+      });
+      const label = `<text x="${(PAD.left + g * slot + slot / 2).toFixed(1)}" y="${y(0) + 16}" font-size="11" text-anchor="middle" fill="#333">${escapeXml(group.label)}</text>`;
+      return [...groupBars, label].join('\n  ');
+    })
+    .join('\n  ');
+
+  const ticks = [0, 0.25, 0.5, 0.75, 1]
+    .map((f) => {
+      const v = yMax * f;
+      return (
+        `<line x1="${PAD.left}" x2="${PAD.left + plotW}" y1="${y(v)}" y2="${y(v)}" stroke="#e3e3e3"/>` +
+        `<text x="${PAD.left - 8}" y="${y(v) + 4}" font-size="11" text-anchor="end" fill="#555">${escapeXml(input.format(v))}</text>`
+      );
+    })
+    .join('\n  ');
+
+  const legend = input.series
+    .map(
+      (s, i) =>
+        `<rect x="${PAD.left + plotW + 12}" y="${PAD.top + i * 20}" width="12" height="12" fill="${s.color}"/>` +
+        `<text x="${PAD.left + plotW + 30}" y="${PAD.top + i * 20 + 10}" font-size="12" fill="#333">${escapeXml(s.name)}</text>`,
+    )
+    .join('\n  ');
+
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${HEIGHT}" viewBox="0 0 ${width} ${HEIGHT}" font-family="system-ui, sans-serif">
+  <rect width="100%" height="100%" fill="#fff"/>
+  <text x="${PAD.left}" y="26" font-size="15" font-weight="600" fill="#222">${escapeXml(input.title)}</text>
+  ${ticks}
+  ${bars}
+  ${legend}
+  <text x="16" y="${PAD.top + plotH / 2}" font-size="12" text-anchor="middle" fill="#333" transform="rotate(-90 16 ${PAD.top + plotH / 2})">${escapeXml(input.yLabel)}</text>
 </svg>
 `;
 }

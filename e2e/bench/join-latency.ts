@@ -3,7 +3,7 @@
  * already in the room — 20 joins of a fresh page against the real lab, next to a baseline measured in
  * the same run (two RTCPeerConnections in one page, direct loopback: WebRTC's own cost here).
  *
- *   npm run build -w client && npm run bench -w e2e
+ *   npm run bench -- join-latency      (from the repository root: setup, then this)
  *
  * Prints each join, p50/p95/min/max, the lab/baseline ratio; writes bench/results/join-latency.json
  * and join-latency.svg (the 20 samples).

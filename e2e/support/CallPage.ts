@@ -3,7 +3,7 @@
  * what it shows (data-testid) and its read-only `window.__lab` surface.
  */
 import { expect, type Locator, type Page } from '@playwright/test';
-import type { LabParticipant, LabTimings, PeerReceiveStats } from '@lab/proto/lab-surface';
+import type { LabParticipant, LabTimings, LocalSendStats, PeerReceiveStats } from '@lab/proto/lab-surface';
 
 /** Joining includes getUserMedia, two transports and two produces; generous for a busy 2-core box. */
 const JOIN_TIMEOUT_MS = 30_000;
@@ -43,6 +43,37 @@ export class CallPage {
     return this.page.getByTestId('participant-tile');
   }
 
+  /** The sentence (and "Try again") about this page's own microphone or camera. */
+  deviceNotice(source: 'mic' | 'camera'): Locator {
+    return this.page.locator(`[data-testid="device-notice"][data-source="${source}"]`);
+  }
+  get screenShareButton(): Locator {
+    return this.page.getByTestId('screen-share-button');
+  }
+  get screenTiles(): Locator {
+    return this.page.getByTestId('screen-tile');
+  }
+
+  /** The tile showing another participant's screen share (by display name). */
+  screenTileOf(other: CallPage | string): Locator {
+    const name = typeof other === 'string' ? other : other.name;
+    return this.page.locator(`[data-testid="screen-tile"][data-display-name="${name}"]`);
+  }
+
+  /**
+   * Ends one of this page's own tracks as the browser does on its own (a camera unplugged, the
+   * browser's "Stop sharing" button): the track stops and fires 'ended', which track.stop() alone
+   * does not. The track is the one the page shows in `videoTestId`'s element.
+   */
+  async endLocalTrack(videoTestId: 'local-video' | 'local-screen-video'): Promise<void> {
+    await this.page.getByTestId(videoTestId).evaluate((video: HTMLVideoElement) => {
+      const track = (video.srcObject as MediaStream | null)?.getVideoTracks()[0];
+      if (!track) throw new Error('no track shown');
+      track.stop();
+      track.dispatchEvent(new Event('ended'));
+    });
+  }
+
   /** The tile showing another participant (by display name). */
   tileOf(other: CallPage | string): Locator {
     const name = typeof other === 'string' ? other : other.name;
@@ -67,9 +98,30 @@ export class CallPage {
     await this.expectJoined();
   }
 
-  /** Opens ?room=&name=, which joins without a click (as a reload or a shared link does). */
-  async joinViaUrl(room: string): Promise<void> {
-    await this.page.goto(`${this.baseUrl}/?${new URLSearchParams({ room, name: this.name })}`);
+  get roomInput(): Locator {
+    return this.page.getByTestId('room-input');
+  }
+  get nameInput(): Locator {
+    return this.page.getByTestId('name-input');
+  }
+  get announcer(): Locator {
+    return this.page.getByTestId('announcer');
+  }
+
+  /**
+   * Opens a shared link (`?room=<room>`, as the copy-link button gives it, or `link` itself): the
+   * form shows with the room filled in and the name empty, and this participant types their name
+   * and joins.
+   */
+  async joinViaLink(roomOrLink: string): Promise<void> {
+    const link = /^https?:/.test(roomOrLink) ? roomOrLink : `${this.baseUrl}/?${new URLSearchParams({ room: roomOrLink })}`;
+    const room = new URL(link).searchParams.get('room');
+    await this.page.goto(link);
+    await expect(this.page.getByTestId('join-button')).toBeVisible();
+    await expect(this.roomInput, 'a shared link fills in the room').toHaveValue(room ?? '');
+    await expect(this.nameInput, 'a shared link never carries a name').toHaveValue('');
+    await this.nameInput.fill(this.name);
+    await this.page.getByTestId('join-button').click();
     await this.expectJoined();
   }
 
@@ -95,6 +147,11 @@ export class CallPage {
 
   async statsFrom(peerId: string): Promise<PeerReceiveStats | undefined> {
     return (await this.stats()).find((entry) => entry.peerId === peerId);
+  }
+
+  /** What this page sends (its own producers' stats). */
+  sendStats(): Promise<LocalSendStats> {
+    return this.page.evaluate(() => window.__lab?.sendStats() ?? Promise.resolve({ video: null, audio: null }));
   }
 
   timings(): Promise<LabTimings> {

@@ -24,3 +24,46 @@ export const launchOptions: LaunchOptions = {
   executablePath: CHROMIUM_PATH,
   args: CHROMIUM_ARGS,
 };
+
+export interface FakeDeviceOptions {
+  /**
+   * Camera and microphone are not granted without asking: the page gets only what the test grants
+   * (BrowserContext.grantPermissions), and a request for anything else is refused (NotAllowedError),
+   * as when a person clicks "Block". Screen sharing needs the automatic accept, so it fails then.
+   */
+  askForPermission?: boolean;
+  /**
+   * Fake cameras the browser offers (Chromium's fake capture factory; default 1). Each has its own
+   * pixel format: fake_device_0 I420, fake_device_1 Y16 (a depth camera: its frames show in a
+   * <video> but WebRTC sends none of them, 0 frames over 3 s), fake_device_2 MJPEG. A test that
+   * sends from a second camera uses fake_device_2.
+   */
+  cameras?: number;
+}
+
+/** Chromium's flags for a browser with these fake devices. */
+export function chromiumArgsFor(options: FakeDeviceOptions): string[] {
+  return CHROMIUM_ARGS.flatMap((arg) => {
+    if (arg === '--use-fake-ui-for-media-stream') return options.askForPermission ? [] : [arg];
+    if (arg === '--use-fake-device-for-media-stream' && options.cameras !== undefined) return [`${arg}=device-count=${options.cameras}`];
+    return [arg];
+  });
+}
+
+/**
+ * A browser inside a network namespace (support/impairment), loading pages from `origin`, an address
+ * on the namespace's link: getUserMedia needs a secure context, and plain http is one only on
+ * localhost unless the browser is told otherwise.
+ */
+export function launchOptionsIn(namespace: { chromiumExecutable(): string }, origin: string): LaunchOptions {
+  return {
+    executablePath: namespace.chromiumExecutable(),
+    args: [...CHROMIUM_ARGS, `--unsafely-treat-insecure-origin-as-secure=${origin}`],
+  };
+}
+
+/** The same options, with the fake microphone playing `wavFile` (looped); unchanged without a file. */
+export function withFakeAudio(options: LaunchOptions, wavFile: string | undefined): LaunchOptions {
+  if (!wavFile) return options;
+  return { ...options, args: [...(options.args ?? []), `--use-file-for-fake-audio-capture=${wavFile}`] };
+}

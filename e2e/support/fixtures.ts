@@ -3,14 +3,29 @@
  * process, closed after the test), and a verdict recorder attached to every call test.
  */
 import { test as base, chromium, type Browser } from '@playwright/test';
-import { launchOptions } from './browser.ts';
+import { chromiumArgsFor, launchOptions, launchOptionsIn, withFakeAudio, type FakeDeviceOptions } from './browser.ts';
 import { CallPage } from './CallPage.ts';
+import type { NetworkNamespace } from './impairment/NetworkNamespace.ts';
 import { readLabInfo, type LabInfo } from './labInfo.ts';
 import { CALL_TAG, CallVerdict } from './verdict.ts';
 
+export interface LaunchOptions {
+  /** Where the page is loaded from (default: the suite's lab). */
+  baseUrl?: string;
+  /** Runs the browser inside this network namespace; `baseUrl` must then be on its link. */
+  namespace?: NetworkNamespace;
+  /** Fake devices other than the default (one camera, one microphone, both granted without asking). */
+  devices?: FakeDeviceOptions & {
+    /** With `askForPermission`: what the page is allowed from the start. */
+    granted?: ('camera' | 'microphone')[];
+  };
+  /** A WAV file the fake microphone plays (looped) instead of Chromium's beep (support/media/fakeAudio.ts). */
+  fakeAudioFile?: string;
+}
+
 export interface Participants {
   /** Starts a separate browser (not just a context) with fake media and opens a page in it. */
-  launch(name: string): Promise<CallPage>;
+  launch(name: string, options?: LaunchOptions): Promise<CallPage>;
 }
 
 export const test = base.extend<{ lab: LabInfo; participants: Participants; verdict: CallVerdict }>({
@@ -23,10 +38,22 @@ export const test = base.extend<{ lab: LabInfo; participants: Participants; verd
   participants: async ({ lab }, use, testInfo) => {
     const launched: { browser: Browser; call: CallPage }[] = [];
     await use({
-      async launch(name) {
-        const browser = await chromium.launch(launchOptions);
-        const page = await browser.newPage({ viewport: { width: 1100, height: 720 } });
-        const call = new CallPage(page, name, lab.httpUrl);
+      async launch(name, options = {}) {
+        const baseUrl = options.baseUrl ?? lab.httpUrl;
+        const browser = await chromium.launch(
+          withFakeAudio(
+            options.namespace
+              ? launchOptionsIn(options.namespace, baseUrl)
+              : options.devices
+                ? { ...launchOptions, args: chromiumArgsFor(options.devices) }
+                : launchOptions,
+            options.fakeAudioFile,
+          ),
+        );
+        // A context of its own (not browser.newPage()'s), so a test may open a second tab in it.
+        const context = await browser.newContext({ viewport: { width: 1100, height: 720 }, permissions: options.devices?.granted });
+        const page = await context.newPage();
+        const call = new CallPage(page, name, baseUrl);
         launched.push({ browser, call });
         return call;
       },

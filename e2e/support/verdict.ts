@@ -5,6 +5,7 @@
  * halfway, with whatever was measured up to then.
  */
 import type { TestInfo } from '@playwright/test';
+import type { VideoWindowFigures } from './videoWindow.ts';
 
 export const VERDICT_ATTACHMENT = 'call-verdict';
 /**
@@ -30,15 +31,27 @@ export interface ParticipantFigures {
   receivedFrom: Record<string, ReceivedFigures>;
 }
 
+/** One stream over a window of time under a stated condition (e.g. injected packet loss). */
+export interface WindowFigures extends VideoWindowFigures {
+  /** The loss really injected on the impaired link over the window (dropped / seen UDP packets). */
+  injectedLossPercent?: number;
+  /** UDP packets the impairment dropped over the window. */
+  droppedPackets?: number;
+}
+
 export interface VerdictData {
   room?: string;
   participants: Record<string, ParticipantFigures>;
   /** Named durations, e.g. "mute seen by bob" → 180 (ms from the click). */
   timings: Record<string, number>;
+  /** Named windows, e.g. "SFU, 5% uplink loss: bob ← alice". */
+  windows: Record<string, WindowFigures>;
+  /** Other named measurements with their unit, e.g. "worst RTT" → { value: 0.004, unit: "s" }. */
+  figures: Record<string, { value: number; unit: string }>;
 }
 
 export class CallVerdict {
-  readonly data: VerdictData = { participants: {}, timings: {} };
+  readonly data: VerdictData = { participants: {}, timings: {}, windows: {}, figures: {} };
 
   room(roomId: string): void {
     this.data.room = roomId;
@@ -54,6 +67,14 @@ export class CallVerdict {
 
   timing(label: string, ms: number): void {
     this.data.timings[label] = Math.round(ms);
+  }
+
+  window(label: string, figures: WindowFigures): void {
+    this.data.windows[label] = figures;
+  }
+
+  figure(label: string, value: number, unit: string): void {
+    this.data.figures[label] = { value, unit };
   }
 
   async attachTo(testInfo: TestInfo): Promise<void> {

@@ -4,8 +4,10 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import type { FullConfig, Reporter, TestCase, TestResult } from '@playwright/test/reporter';
 import { CALL_TAG, VERDICT_ATTACHMENT, type VerdictData } from './verdict.ts';
+import { formatVideoWindow } from './videoWindow.ts';
 
 interface CallRecord {
   call: string;
@@ -38,7 +40,7 @@ export default class VerdictReporter implements Reporter {
       status: result.status,
       durationMs: result.duration,
       // Playwright colours its messages; the JSON file and CI logs want plain text.
-      error: result.error?.message?.replace(/\u001b\[[0-9;]*m/g, '').split('\n')[0],
+      error: result.error?.message === undefined ? undefined : stripVTControlCharacters(result.error.message).split('\n')[0],
       figures,
     };
     this.#records.push(record);
@@ -79,6 +81,12 @@ function formatRecord(record: CallRecord): string {
       lines.push(`  ${name}: ${[firstFrame, received].filter(Boolean).join(' | ')}`);
     }
     for (const [label, ms] of Object.entries(figures.timings)) lines.push(`  ${label}: ${ms} ms`);
+    for (const [label, { value, unit }] of Object.entries(figures.figures)) lines.push(`  ${label}: ${Number(value.toPrecision(3))} ${unit}`);
+    for (const [label, w] of Object.entries(figures.windows)) {
+      const injected =
+        w.injectedLossPercent === undefined ? '' : ` [${w.injectedLossPercent.toFixed(1)}% injected: ${w.droppedPackets ?? 0} packets dropped]`;
+      lines.push(`  ${label}: ${formatVideoWindow(w)}${injected}`);
+    }
   }
   return lines.join('\n');
 }

@@ -1,7 +1,8 @@
 /**
- * Reloading a tab rejoins the call (the URL carries room and name) and leaves no ghost behind: the
- * old socket closes on unload, the server ends the old session as "disconnected", and the other
- * participant ends with exactly one tile for the reloaded person, with media flowing both ways.
+ * Reloading a tab rejoins the call (the URL carries the room, the tab's sessionStorage the name) and
+ * leaves no ghost behind: the old socket closes on unload, the server ends the old session as
+ * "disconnected", and the other participant ends with exactly one tile for the reloaded person,
+ * with media flowing both ways.
  */
 import { expect, test, uniqueRoomId } from '../support/fixtures.ts';
 import { CALL_TAG } from '../support/verdict.ts';
@@ -24,10 +25,14 @@ test('a participant who reloads comes back as one tile, media flows again both w
   await expectMediaFlowing(alice, [bob]);
 
   await test.step('bob reloads his tab and is back in the call without a click', async () => {
-    // The join put room and name into the URL, so the reloaded page joins by itself.
+    // The join put the room into the URL and bob's name into this tab's sessionStorage (never into
+    // the URL, which may be shared), so the reloaded page joins by itself.
     expect(new URL(bob.page.url()).searchParams.get('room')).toBe(room);
+    expect(new URL(bob.page.url()).searchParams.has('name'), 'the address bar carries no name').toBe(false);
     await bob.page.reload();
     await bob.expectJoined();
+    await expect(bob.tileOf(alice).getByTestId('participant-name')).toHaveText('alice');
+    expect(new URL(bob.page.url()).search).toBe(`?room=${room}`);
   });
   const bobSecondPeerId = await bob.peerId();
   expect(bobSecondPeerId).not.toBe(bobFirstPeerId);

@@ -35,6 +35,17 @@ export const ErrorCode = {
   NotFound: 'not_found',
   /** The SFU or database cannot serve the request now; retrying later may work. */
   Unavailable: 'unavailable',
+  /**
+   * Too many requests: more than the socket's request rate, a reportStats sooner than 2 s after the
+   * last one, or more room creations per minute than one address may make. The socket keeps working;
+   * send it later.
+   */
+  RateLimited: 'rate_limited',
+  /**
+   * The request would take the peer past a per-peer cap (transports, producers, consumers). Nothing was
+   * created; close something first (or reconnect, which releases everything).
+   */
+  LimitExceeded: 'limit_exceeded',
   /** A bug on the server; `message` has details. */
   Internal: 'internal',
 } as const;
@@ -57,8 +68,16 @@ export const Id = z.string().min(1, 'id must not be empty').max(128, 'id must be
 export const MediaKind = z.enum(['audio', 'video']);
 export type MediaKind = z.infer<typeof MediaKind>;
 /** What a producer carries; a peer has at most one producer per source. */
-export const MediaSource = z.enum(['mic', 'camera']);
+export const MediaSource = z.enum(['mic', 'camera', 'screen']);
 export type MediaSource = z.infer<typeof MediaSource>;
+/**
+ * The sources a person mutes and unmutes (`setMuted`). A screen share is not muted: it is started
+ * with `produce` and stopped with `closeProducer`.
+ */
+export const MutableSource = z.enum(['mic', 'camera'], {
+  error: () => 'source must be "mic" or "camera" (a screen share is stopped with closeProducer)',
+});
+export type MutableSource = z.infer<typeof MutableSource>;
 export const TransportDirection = z.enum(['send', 'recv']);
 export type TransportDirection = z.infer<typeof TransportDirection>;
 
@@ -111,11 +130,101 @@ export const PeerInfo = z.object({
 export type PeerInfo = z.infer<typeof PeerInfo>;
 
 // ---------------------------------------------------------------------------------------------
+// Browser-reported stats: the sample of `reportStats` (docs/metrics.md, "Browser-reported")
+
+/** The sample format this version of the protocol defines; `v` of every sample. */
+export const STATS_SAMPLE_VERSION = 1;
+/**
+ * Inbound streams one sample may carry. A full room (16 peers: mic, camera, and a screen share each)
+ * gives 45; 64 leaves room, and 64 entries with 128-character ids stay far below the 64 KiB frame
+ * limit (~27 KiB).
+ */
+export const MAX_REPORTED_STREAMS = 64;
+/** The server refuses (rate_limited) a sample that comes sooner than this after the last accepted one. */
+export const MIN_STATS_REPORT_INTERVAL_MS = 2000;
+
+/** Seconds and bits per second: finite and ≥ 0 (zod's number already refuses NaN and ±Infinity). */
+const StatsMeasure = z.number().nonnegative('must be a finite number >= 0');
+/** Cumulative counters of the stats API: whole numbers ≥ 0. */
+const StatsCount = z.number().int('must be a whole number').nonnegative('must be >= 0');
+
+/**
+ * One received stream, from its `inbound-rtp` stats (https://www.w3.org/TR/webrtc-stats/). Counters
+ * are cumulative since the stream started. Video-only and audio-only fields are optional, and so is
+ * anything the browser does not report yet.
+ */
+export const InboundStreamStats = z
+  .object({
+    /** Seconds. */
+    jitter: StatsMeasure,
+    /** Cumulative (RTCP allows negative values after duplicates; the page sends them as 0). */
+    packetsLost: StatsCount,
+    packetsReceived: StatsCount,
+    /** Video. */
+    framesDecoded: StatsCount.optional(),
+    framesDropped: StatsCount.optional(),
+    freezeCount: StatsCount.optional(),
+    /** Video, seconds. */
+    totalFreezesDuration: StatsMeasure.optional(),
+    /** Seconds summed over every emitted sample or frame; ÷ jitterBufferEmittedCount = the average delay. */
+    jitterBufferDelay: StatsMeasure.optional(),
+    jitterBufferEmittedCount: StatsCount.optional(),
+    /** Audio. */
+    concealedSamples: StatsCount.optional(),
+  })
+  .strict();
+export type InboundStreamStats = z.infer<typeof InboundStreamStats>;
+
+/** Why the sender lowers its quality now (`outbound-rtp.qualityLimitationReason`). */
+export const QualityLimitationReason = z.enum(['none', 'cpu', 'bandwidth', 'other']);
+export type QualityLimitationReason = z.infer<typeof QualityLimitationReason>;
+
+/** One of the page's own senders, from its `outbound-rtp` stats. */
+export const OutboundSourceStats = z.object({ qualityLimitationReason: QualityLimitationReason }).strict();
+export type OutboundSourceStats = z.infer<typeof OutboundSourceStats>;
+
+/** The selected `candidate-pair` of the receive transport. */
+export const RecvTransportStats = z.object({ /** Seconds. */ currentRoundTripTime: StatsMeasure.optional() }).strict();
+/** The selected `candidate-pair` of the send transport: its RTT and the browser's bandwidth estimate. */
+export const SendTransportStats = RecvTransportStats.extend({
+  /** Bits per second. */
+  availableOutgoingBitrate: StatsMeasure.optional(),
+}).strict();
+export type RecvTransportStats = z.infer<typeof RecvTransportStats>;
+export type SendTransportStats = z.infer<typeof SendTransportStats>;
+
+/** A compact getStats() sample: what the page receives, how its senders fare, its transports. */
+export const StatsSample = z
+  .object({
+    v: z.literal(STATS_SAMPLE_VERSION, `v must be ${STATS_SAMPLE_VERSION} (the stats sample version)`),
+    /** consumerId (from the consume response) → that stream's figures. */
+    inbound: z
+      .record(Id, InboundStreamStats, {
+        error: (issue) => (issue.code === 'invalid_key' ? 'keys must be consumer ids (1..128 characters)' : undefined),
+      })
+      .refine((streams) => Object.keys(streams).length <= MAX_REPORTED_STREAMS, `at most ${MAX_REPORTED_STREAMS} inbound streams per sample`),
+    /** The page's own senders, by source. */
+    outbound: z
+      .object({ mic: OutboundSourceStats.optional(), camera: OutboundSourceStats.optional(), screen: OutboundSourceStats.optional() })
+      .strict(),
+    /** The page's two transports, by direction. */
+    transports: z.object({ send: SendTransportStats.optional(), recv: RecvTransportStats.optional() }).strict(),
+  })
+  .strict();
+export type StatsSample = z.infer<typeof StatsSample>;
+
+// ---------------------------------------------------------------------------------------------
 // Requests: method name → data schema, and the response data each returns.
 
 export const requests = {
   /** Enter a room (created on first join). Must be the socket's first request. */
   join: z.object({ roomId: RoomId, displayName: DisplayName }).strict(),
+  /**
+   * Take over a joined session whose socket was lost, on a new socket, as its first request: the
+   * same participant for the others, media untouched. `not_found` when the server no longer holds
+   * it (the resume grace passed, or another server): join again.
+   */
+  resume: z.object({ resumeToken: z.string().min(16).max(128) }).strict(),
   /** Open a WebRTC transport on the SFU; `send` for producing, `recv` for consuming. */
   createTransport: z.object({ direction: TransportDirection }).strict(),
   connectTransport: z.object({ transportId: Id, dtlsParameters: DtlsParameters }).strict(),
@@ -132,7 +241,7 @@ export const requests = {
     .strict(),
   closeProducer: z.object({ producerId: Id }).strict(),
   /** Mic mute / camera off (muted=true) and back; the server pauses the producer and tells everyone. */
-  setMuted: z.object({ source: MediaSource, muted: z.boolean() }).strict(),
+  setMuted: z.object({ source: MutableSource, muted: z.boolean() }).strict(),
   /** Receive another peer's producer on the peer's `recv` transport. The consumer starts paused. */
   consume: z
     .object({ transportId: Id, producerId: Id, rtpCapabilities: MediasoupObject })
@@ -141,6 +250,8 @@ export const requests = {
   resumeConsumer: z.object({ consumerId: Id }).strict(),
   /** Leave the room; the server releases everything and the socket may be closed afterwards. */
   leave: z.object({}).strict(),
+  /** A getStats() sample (every few seconds while joined; at most one per MIN_STATS_REPORT_INTERVAL_MS). */
+  reportStats: StatsSample,
 } as const;
 
 export type Method = keyof typeof requests;
@@ -156,6 +267,16 @@ export const responses = {
     /** mediasoup RtpCapabilities of the room's router, for Device.load(). */
     routerRtpCapabilities: MediasoupObject,
     /** Everyone already in the room (not including the caller). */
+    peers: z.array(PeerInfo),
+    /** Secret for `resume` on a new socket if this one is lost (valid while the server holds the session). */
+    resumeToken: z.string(),
+    /** Who speaks in the room now (later changes come as `activeSpeaker` pushes); null: nobody. */
+    activeSpeakerPeerId: Id.nullable().optional(),
+  }),
+  resume: z.object({
+    peerId: Id,
+    roomId: RoomId,
+    /** Everyone in the room now (not including the caller); pushes missed meanwhile follow the response. */
     peers: z.array(PeerInfo),
   }),
   createTransport: z.object({
@@ -180,6 +301,7 @@ export const responses = {
   }),
   resumeConsumer: z.object({}),
   leave: z.object({}),
+  reportStats: z.object({}),
 } as const satisfies Record<Method, z.ZodType>;
 export type ResponseData<M extends Method> = z.output<(typeof responses)[M]>;
 
@@ -219,8 +341,19 @@ export const pushes = {
   consumerClosed: z.object({ consumerId: Id, reason: z.string() }),
   /** mediasoup's 0..10 score of what a consumer receives. */
   consumerScore: z.object({ consumerId: Id, score: z.number(), producerScore: z.number() }),
+  /**
+   * Who speaks in the room now (the SFU's active-speaker observer), or `null` when nobody does: the
+   * last speaker muted or left. Sent to everyone in the room, the speaker included, on each change.
+   */
+  activeSpeaker: z.object({ peerId: Id.nullable() }),
   /** ICE/DTLS state of one of this peer's transports as the SFU sees it. */
   transportState: z.object({ transportId: Id, iceState: z.string(), dtlsState: z.string() }),
+  /**
+   * The SFU lost this peer's media (its worker died, or the SFU restarted): every transport, producer
+   * and consumer of it is gone. Create the transports again, produce again and consume every
+   * producer of `peers` (the room now); later producers arrive as `newProducer`.
+   */
+  mediaReset: z.object({ reason: z.string(), peers: z.array(PeerInfo) }),
 } as const;
 
 export type PushEvent = keyof typeof pushes;

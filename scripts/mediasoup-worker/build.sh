@@ -137,6 +137,7 @@ sed -i -E "s/meson_version[[:space:]]*:[[:space:]]*'>=[[:space:]]*[0-9.]+'/meson
 grep -q "meson_version: '>= $MESON_VER'" "$SRC/meson.build" || die "could not relax meson_version in worker/meson.build"
 
 # --- 5. source patches ----------------------------------------------------------
+# In file-name order: the numeric prefixes give it, and a later patch may build on an earlier one.
 STEP="apply patches"
 for p in "$SCRIPT_DIR"/patches/*.patch; do
   [ -e "$p" ] || continue

@@ -1,4 +1,6 @@
+import { UserFacingError } from '../errors/userMessage.ts';
 import { createEffect, createMemo, onCleanup, type JSX } from 'solid-js';
+import { useCall } from '../state/CallStore.tsx';
 
 interface VideoViewProps {
   track: MediaStreamTrack | null | undefined;
@@ -48,18 +50,28 @@ interface RemoteAudioProps {
   onError: (error: unknown) => void;
 }
 
-/** Plays one remote audio track. */
+/** Plays one remote audio track, on the speaker chosen in the device picker. */
 export function RemoteAudio(props: RemoteAudioProps): JSX.Element {
+  const { devices } = useCall();
   let audio!: HTMLAudioElement;
   createEffect(() => {
+    const sinkId = devices.speaker;
+    if (!devices.speakerSelectable || audio.sinkId === sinkId) return;
+    const { onError } = props;
+    audio.setSinkId(sinkId).catch((error: unknown) => onError(new UserFacingError('The sound cannot be played on the chosen speaker. Choose another one.', { cause: error })));
+  });
+  createEffect(() => {
     audio.srcObject = new MediaStream([props.track]);
-    audio.play().then(props.onPlaying, (error: unknown) => {
+    const { onPlaying, onBlocked, onError } = props;
+    audio.play().then(onPlaying, (error: unknown) => {
       const name = error instanceof Error ? error.name : '';
       // Autoplay policy: a page that joined without a click (reload) must ask for one.
-      if (name === 'NotAllowedError') props.onBlocked();
+      if (name === 'NotAllowedError') onBlocked();
       // AbortError: the element got a new source or left the page before playing; nothing is lost.
-      else if (name !== 'AbortError') props.onError(error);
+      else if (name !== 'AbortError') onError(error);
     });
   });
+  // A live call has no caption track to offer (the rule is written for recorded media).
+  // eslint-disable-next-line jsx-a11y/media-has-caption
   return <audio ref={audio} data-testid="participant-audio" autoplay />;
 }

@@ -2,6 +2,8 @@ import { Show, type JSX } from 'solid-js';
 import { useCall, type Participant } from '../state/CallStore.tsx';
 import { RemoteAudio, VideoView } from './MediaView.tsx';
 import { CameraIcon, MicIcon } from './icons.tsx';
+import { createConnectionQuality } from './ConnectionQuality.tsx';
+import { SpeakingBadge } from './SpeakingBadge.tsx';
 
 /** Two letters for the avatar shown while a participant's camera is off. */
 function initials(name: string): string {
@@ -14,12 +16,17 @@ export function ParticipantTile(props: { participant: Participant }): JSX.Elemen
   const { store, actions } = useCall();
   const tracks = () => store.tracks[props.participant.peerId];
   const showVideo = () => !props.participant.videoMuted && tracks()?.camera !== undefined;
+  const speaking = () => store.activeSpeakerPeerId === props.participant.peerId;
+  const quality = createConnectionQuality(props);
   return (
     <figure
       class="tile"
+      classList={{ speaking: speaking() }}
+      data-speaking={speaking() ? 'true' : 'false'}
       data-testid="participant-tile"
       data-peer-id={props.participant.peerId}
       data-display-name={props.participant.displayName}
+      aria-label={speaking() ? `${props.participant.displayName}, speaking` : props.participant.displayName}
     >
       <VideoView
         testId="participant-video"
@@ -47,6 +54,7 @@ export function ParticipantTile(props: { participant: Participant }): JSX.Elemen
         <span class="tile-name" data-testid="participant-name">
           {props.participant.displayName}
         </span>
+        <SpeakingBadge speaking={speaking()} />
         <span
           class="indicator"
           classList={{ off: props.participant.audioMuted }}
@@ -67,7 +75,9 @@ export function ParticipantTile(props: { participant: Participant }): JSX.Elemen
           <CameraIcon off={props.participant.videoMuted} />
           {props.participant.videoMuted ? 'off' : 'on'}
         </span>
+        <quality.Indicator />
       </figcaption>
+      <quality.Panel />
     </figure>
   );
 }

@@ -5,15 +5,19 @@
  */
 import { createContext, onCleanup, onMount, useContext, type JSX, type ParentProps } from 'solid-js';
 import { createStore, produce } from 'solid-js/store';
-import { DisplayName, RoomId, describeZodError, type MediaSource } from '@lab/proto/signaling';
-import type { CallState, LabTimings, PeerReceiveStats } from '@lab/proto/lab-surface';
-import { CallSession } from '../media/CallSession.ts';
+import { DisplayName, RoomId, describeZodError, type MediaSource, type MutableSource } from '@lab/proto/signaling';
+import type { CallState, ConnectionState, LabTimings, LocalSendStats, PeerReceiveStats } from '@lab/proto/lab-surface';
+import { CallSession, type PeerLineReading } from '../media/CallSession.ts';
 import { warmUpWebRtc } from '../media/warmUpWebRtc.ts';
-export { participantList } from './participants.ts';
-import { LocalMedia, describeMediaError } from '../media/LocalMedia.ts';
+import { participantList } from './participants.ts';
+export { participantList };
+import { LocalMedia } from '../media/LocalMedia.ts';
+import { createDevices, type DevicesValue } from './devices.ts';
 import { SignalingClient, signalingUrlFor } from '../signaling/SignalingClient.ts';
-import { callSearch, readCallParams, readRoomParam } from './callUrl.ts';
+import { forgetCall, initialCall, rememberCall, roomLink, roomSearch, tabStorage } from './callUrl.ts';
 import { installTestSurface } from './testSurface.ts';
+import { UserFacingError, toUserMessage } from '../errors/userMessage.ts';
+import { ANNOUNCEMENTS_KEPT, enteredText, joinedText, leftText, mediaChangeTexts, updateEverOn, type EverOn, type MediaState } from '../a11y/announcements.ts';
 
 
 export interface Participant {
@@ -32,15 +36,28 @@ interface ReceivedTrack {
 
 export interface CallStoreState {
   state: CallState;
+  /** 'reconnecting' while the joined page gets back to the server (the tiles stay meanwhile). */
+  connection: ConnectionState;
+  /** Times the page set its media up again (server said the SFU lost it, or a rejoin). */
+  mediaResets: number;
   /** The join form's fields (also the joined room and name). */
   roomInput: string;
   nameInput: string;
   peerId: string | null;
   roomId: string | null;
+  /** The error shown to the person, in words (what happened, what to do). */
   error: string | null;
+  /** Its technical description (codes, messages), for the console and the banner's data-detail. */
+  errorDetail: string | null;
+  /** The polite live region's recent announcements, oldest first (ids increase). */
+  announcements: { id: number; text: string }[];
   local: { audioMuted: boolean; videoMuted: boolean; stream: MediaStream | null };
   participants: Record<string, Participant>;
   tracks: Record<string, Partial<Record<MediaSource, ReceivedTrack>>>;
+  /** Who speaks now (the server's active speaker; may be this page's own peer); null: nobody. */
+  activeSpeakerPeerId: string | null;
+  /** mediasoup's latest scores of what this page receives, by consumer id (consumerScore pushes). */
+  consumerScores: Record<string, { score: number; producerScore: number }>;
   /** The browser refused to play remote audio without a click (autoplay policy). */
   audioBlocked: boolean;
   timings: LabTimings;
@@ -56,6 +73,10 @@ export interface CallActions {
   toggleMic(): Promise<void>;
   toggleCamera(): Promise<void>;
   dismissError(): void;
+  /** Says `text` in the polite live region (screen readers read it without moving focus). */
+  announce(text: string): void;
+  /** Copies the room's link (room only, no name) to the clipboard; false (and the banner says so) when it could not. */
+  copyLink(): Promise<boolean>;
   /** Shows an error that happened in a component (e.g. media playback). */
   reportError(error: unknown): void;
   /** Called by a participant's <video> on its first presented frame. */
@@ -63,9 +84,12 @@ export interface CallActions {
   audioPlaybackBlocked(): void;
   audioPlaybackAllowed(): void;
   receiveStats(): Promise<PeerReceiveStats[]>;
+  sendStats(): Promise<LocalSendStats>;
+  /** What the page receives from one person now (connection indicator and details). */
+  peerLine(peerId: string): Promise<PeerLineReading | null>;
 }
 
-export interface CallContextValue {
+export interface CallContextValue extends DevicesValue {
   store: CallStoreState;
   actions: CallActions;
 }
@@ -74,18 +98,29 @@ const CallContext = createContext<CallContextValue>();
 
 let participantOrder = 0;
 
+let announcementId = 0;
+
 function createCall(): CallContextValue {
-  const initialParams = readCallParams(location.search);
+  const storage = tabStorage();
+  const initial = initialCall(location.search, storage);
+  // The address bar shows the room only (an old link's name= is dropped, never used).
+  if (location.search !== roomSearch(initial.room)) history.replaceState(null, '', `${location.pathname}${roomSearch(initial.room)}`);
   const [store, setStore] = createStore<CallStoreState>({
     state: 'idle',
-    roomInput: initialParams?.room ?? readRoomParam(location.search),
-    nameInput: initialParams?.name ?? '',
+    connection: 'connected',
+    mediaResets: 0,
+    roomInput: initial.room,
+    nameInput: initial.name,
     peerId: null,
     roomId: null,
     error: null,
+    errorDetail: null,
+    announcements: [],
     local: { audioMuted: false, videoMuted: false, stream: null },
     participants: {},
     tracks: {},
+    activeSpeakerPeerId: null,
+    consumerScores: {},
     audioBlocked: false,
     timings: { joinStartedAt: null, joinedAt: null, firstRemoteFrameAt: null },
   });
@@ -110,40 +145,88 @@ function createCall(): CallContextValue {
   };
 
   const showError = (error: unknown) => {
-    const message = error instanceof Error ? error.message : String(error);
-    // Also in the console with its stack, for whoever debugs the page.
-    console.error('[call]', error);
-    setStore('error', message);
+    const { text, detail } = toUserMessage(error);
+    // The technical detail and stack go to the console, for whoever debugs the page.
+    console.error('[call]', detail, error);
+    setStore({ error: text, errorDetail: detail });
   };
 
-  const acquireLocalMedia = async (): Promise<boolean> => {
-    try {
-      const stream = await localMedia.acquire();
-      localMedia.setEnabled('mic', !store.local.audioMuted);
-      localMedia.setEnabled('camera', !store.local.videoMuted);
-      setStore('local', 'stream', stream);
-      return true;
-    } catch (error) {
-      showError(new Error(describeMediaError(error)));
-      return false;
+  const announce = (text: string) => {
+    setStore('announcements', (list) => [...list.slice(-(ANNOUNCEMENTS_KEPT - 1)), { id: ++announcementId, text }]);
+  };
+  // Joins and leaves are news once the page is in the call; the peers found on entering are said
+  // together when it is joined, and a reconnection's re-announced peers are not news at all.
+  const announcing = () => store.state === 'joined' && store.connection === 'connected';
+  /** Per peer, whether its mic / camera was ever on (their first "on" while joining is not news). */
+  const everOn = new Map<string, EverOn>();
+  const announceMediaChange = (peerId: string, name: string, before: MediaState, after: MediaState) => {
+    if (announcing()) mediaChangeTexts(name, before, after, everOn.get(peerId)).forEach(announce);
+    everOn.set(peerId, updateEverOn(everOn.get(peerId), after));
+  };
+
+  const { devices, deviceActions } = createDevices(localMedia, { onError: showError });
+  // Whatever happens to a local track (another device chosen, one unplugged, one allowed after a
+  // refusal, a screen share) reaches the call's producers.
+  localMedia.on('track', ({ source, track }) => {
+    setStore('local', 'stream', localMedia.stream);
+    void session?.updateLocalTrack(source, track);
+  });
+  // Unplugged with no other device: that source is off (in a call the server says so to everyone).
+  localMedia.on('status', (source, status) => {
+    if (status.state === 'disconnected') setStore('local', muteKey(source), true);
+  });
+
+  /**
+   * Asks for the mic and the camera, each on its own: one refused or missing shows as muted / camera
+   * off with its sentence (devices.mic / devices.camera) while the other works.
+   */
+  const acquireLocalMedia = async (): Promise<void> => {
+    localMedia.setEnabled('mic', !store.local.audioMuted);
+    localMedia.setEnabled('camera', !store.local.videoMuted);
+    await localMedia.acquire();
+    setStore('local', {
+      audioMuted: store.local.audioMuted || !localMedia.track('mic'),
+      videoMuted: store.local.videoMuted || !localMedia.track('camera'),
+      stream: localMedia.stream,
+    });
+  };
+
+  /** Asks for a device again; outside a call a granted device starts unmuted (in a call the session says so). */
+  const retryDevice = async (source: MutableSource): Promise<boolean> => {
+    const granted = await localMedia.request(source);
+    if (granted && !session) {
+      setStore('local', muteKey(source), false);
+      localMedia.setEnabled(source, true);
     }
+    return granted;
   };
 
+  // CallSession's events are event handlers: they read the store's current value once, on purpose,
+  // which the Solid lint rule (written for JSX handlers and tracked scopes) cannot tell apart.
+  /* eslint-disable solid/reactivity */
   const wireSession = (s: CallSession) => {
     // The call view shows from here on, so remote tracks get their <video> while the rest of the
     // join (send transport, producers) goes on: a video element needs ~50-100 ms to start showing.
     s.on('entered', ({ peerId, roomId }) => setStore({ peerId, roomId }));
     s.on('peer', (peer) => {
+      const existing = store.participants[peer.peerId];
+      if (!existing && announcing()) announce(joinedText(peer.displayName));
+      announceMediaChange(peer.peerId, peer.displayName, existing ?? peer, peer);
       setStore('participants', peer.peerId, (existing) => ({
         ...peer,
         order: existing?.order ?? participantOrder++,
       }));
     });
     s.on('peerMedia', ({ peerId, audioMuted, videoMuted }) => {
-      if (!store.participants[peerId]) return;
+      const existing = store.participants[peerId];
+      if (!existing) return;
+      announceMediaChange(peerId, existing.displayName, existing, { audioMuted, videoMuted });
       setStore('participants', peerId, { audioMuted, videoMuted });
     });
     s.on('peerRemoved', (peerId) => {
+      const leaving = store.participants[peerId];
+      if (leaving && announcing()) announce(leftText(leaving.displayName));
+      everOn.delete(peerId);
       setStore(
         produce((draft) => {
           delete draft.participants[peerId];
@@ -155,13 +238,21 @@ function createCall(): CallContextValue {
       setStore('tracks', peerId, (tracks) => ({ ...tracks, [source]: { consumerId, track } }));
     });
     s.on('trackRemoved', ({ peerId, consumerId, source }) => {
-      // Only if it is still the same consumer: a replacement may already be in place.
-      if (store.tracks[peerId]?.[source]?.consumerId !== consumerId) return;
-      setStore('tracks', peerId, (tracks) => ({ ...tracks, [source]: undefined }));
+      setStore(
+        produce((draft) => {
+          const tracks = draft.tracks[peerId];
+          // Only if it is still the same consumer: a replacement may already be in place.
+          if (tracks?.[source]?.consumerId === consumerId) tracks[source] = undefined;
+        }),
+      );
     });
     s.on('localMuted', ({ audioMuted, videoMuted }) => {
       setStore('local', { audioMuted, videoMuted });
     });
+    s.on('connection', (connection) => setStore('connection', connection));
+    s.on('mediaReset', () => setStore('mediaResets', (count) => count + 1));
+    s.on('activeSpeaker', (peerId) => setStore('activeSpeakerPeerId', peerId));
+    s.on('consumerScore', ({ consumerId, score, producerScore }) => setStore('consumerScores', consumerId, { score, producerScore }));
     s.on('error', showError);
     s.on('ended', ({ reason, error }) => {
       if (session !== s) return;
@@ -170,21 +261,31 @@ function createCall(): CallContextValue {
       // session as 'lost') or after an error the form will show.
       if (reason === 'left') warmUpSignaling();
       localMedia.stop();
+      everOn.clear();
       setStore(
         produce((draft) => {
           draft.state = reason === 'left' ? 'left' : 'error';
+          draft.connection = 'connected';
           draft.local.stream = null;
           draft.participants = {};
           draft.tracks = {};
+          draft.activeSpeakerPeerId = null;
+          draft.consumerScores = {};
           draft.audioBlocked = false;
         }),
       );
       if (error) showError(error);
     });
   };
+  /* eslint-enable solid/reactivity */
 
-  const setMuted = async (source: MediaSource, muted: boolean) => {
-    const key = source === 'mic' ? 'audioMuted' : 'videoMuted';
+  const setMuted = async (source: MutableSource, muted: boolean) => {
+    const key = muteKey(source);
+    // Unmuting a device the page does not have (refused, missing, unplugged) asks for it again.
+    if (!muted && !localMedia.track(source) && store.local[key]) {
+      await retryDevice(source);
+      return;
+    }
     const previous = store.local[key];
     // Optimistic: the button reacts at once; the server's answer (localMuted) then confirms it.
     setStore('local', key, muted);
@@ -214,17 +315,19 @@ function createCall(): CallContextValue {
       const joinStartedAt = performance.now();
       const room = RoomId.safeParse(store.roomInput.trim());
       if (!room.success) {
-        setStore('error', `Invalid room name: ${describeZodError(room.error)}`);
+        // The protocol's rule (RoomId), said for people.
+        setStore({ error: 'Invalid room name: use 1 to 64 characters of A-Z, a-z, 0-9, "-" or "_".', errorDetail: describeZodError(room.error) });
         return;
       }
       const name = DisplayName.safeParse(store.nameInput);
       if (!name.success) {
-        setStore('error', `Invalid name: ${describeZodError(name.error)}`);
+        setStore({ error: 'Invalid name: type your name, 1 to 64 characters.', errorDetail: describeZodError(name.error) });
         return;
       }
       setStore({
         state: 'joining',
         error: null,
+        errorDetail: null,
         peerId: null,
         roomId: null,
         participants: {},
@@ -232,17 +335,28 @@ function createCall(): CallContextValue {
         timings: { joinStartedAt, joinedAt: null, firstRemoteFrameAt: null },
       });
 
-      // Without devices the call still works receive-only; the banner says why nobody sees you.
-      const haveMedia = await acquireLocalMedia();
-      if (!haveMedia) setStore('local', { audioMuted: true, videoMuted: true });
+      // Without devices the call still works receive-only; each missing one says why (devices.*).
+      await acquireLocalMedia();
 
-      const s = new CallSession({
-        signalingUrl: signalingUrlFor(location),
-        signaling: takeWarmSignaling(),
-        localMedia,
-        audioMuted: store.local.audioMuted,
-        videoMuted: store.local.videoMuted,
-      });
+      let s: CallSession;
+      try {
+        s = new CallSession({
+          signalingUrl: signalingUrlFor(location),
+          signaling: takeWarmSignaling(),
+          localMedia,
+          audioMuted: store.local.audioMuted,
+          videoMuted: store.local.videoMuted,
+        });
+      } catch (error) {
+        // mediasoup-client finds no usable WebRTC here (it refuses a non-secure page too).
+        setStore('state', 'error');
+        showError(
+          localMedia.supported
+            ? new UserFacingError('This browser cannot take part in calls. Try a recent Chrome, Edge, Firefox or Safari.', { cause: error })
+            : new UserFacingError('This page can join calls only over a secure connection: open it with https:// (or, on this computer, at http://localhost).', { cause: error }),
+        );
+        return;
+      }
       session = s;
       wireSession(s);
       try {
@@ -254,7 +368,10 @@ function createCall(): CallContextValue {
           roomId: joined.roomId,
           timings: { ...store.timings, joinedAt: performance.now() },
         });
-        history.replaceState(null, '', callSearch({ room: joined.roomId, name: name.data }));
+        // The address bar and any link copied from it carry the room; this tab remembers the name.
+        history.replaceState(null, '', `${location.pathname}${roomSearch(joined.roomId)}`);
+        rememberCall(storage, { room: joined.roomId, name: name.data });
+        announce(enteredText(joined.roomId, participantList(store).map((p) => p.displayName)));
       } catch (error) {
         // A session that already ended (left or page hidden mid-join) has set the state itself.
         if (session !== s) return;
@@ -267,8 +384,8 @@ function createCall(): CallContextValue {
     async leave() {
       const s = session;
       if (!s) return;
-      // Drop the name so a reload shows the form instead of rejoining; the room stays prefilled.
-      history.replaceState(null, '', `?${new URLSearchParams({ room: store.roomId ?? store.roomInput })}`);
+      // Forget the name so a reload shows the form instead of rejoining; the room stays prefilled.
+      forgetCall(storage);
       try {
         await s.leave();
       } catch (error) {
@@ -278,7 +395,20 @@ function createCall(): CallContextValue {
 
     toggleMic: () => setMuted('mic', !store.local.audioMuted),
     toggleCamera: () => setMuted('camera', !store.local.videoMuted),
-    dismissError: () => setStore('error', null),
+    dismissError: () => setStore({ error: null, errorDetail: null }),
+    announce,
+
+    async copyLink() {
+      const link = roomLink(location, store.roomId ?? store.roomInput.trim());
+      try {
+        await navigator.clipboard.writeText(link);
+        announce('Link copied. Whoever opens it can join this room with their own name.');
+        return true;
+      } catch (error) {
+        showError(new UserFacingError('Could not copy the link. Copy it from the address bar instead.', { cause: error }));
+        return false;
+      }
+    },
     reportError: showError,
 
     remoteFramePresented(at) {
@@ -289,6 +419,8 @@ function createCall(): CallContextValue {
     audioPlaybackBlocked: () => setStore('audioBlocked', true),
     audioPlaybackAllowed: () => setStore('audioBlocked', false),
     receiveStats: () => session?.receiveStats() ?? Promise.resolve([]),
+    sendStats: () => session?.sendStats() ?? Promise.resolve({ video: null, audio: null }),
+    peerLine: (peerId) => session?.peerLine(peerId) ?? Promise.resolve(null),
   };
 
   onMount(() => {
@@ -297,7 +429,7 @@ function createCall(): CallContextValue {
     const onPageHide = () => session?.disconnect();
     window.addEventListener('pagehide', onPageHide);
     onCleanup(() => window.removeEventListener('pagehide', onPageHide));
-    if (initialParams) void actions.join();
+    if (initial.rejoin) void actions.join();
     else {
       warmUpSignaling();
       // Only an optimisation: a browser that cannot do this fails the join with a clear error anyway.
@@ -305,7 +437,11 @@ function createCall(): CallContextValue {
     }
   });
 
-  return { store, actions };
+  return { store, actions, devices, deviceActions: { ...deviceActions, retry: retryDevice } };
+}
+
+function muteKey(source: MutableSource): 'audioMuted' | 'videoMuted' {
+  return source === 'mic' ? 'audioMuted' : 'videoMuted';
 }
 
 export function CallProvider(props: ParentProps): JSX.Element {

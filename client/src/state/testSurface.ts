@@ -11,6 +11,12 @@ export function installTestSurface({ store, actions }: CallContextValue): void {
     get state() {
       return store.state;
     },
+    get connection() {
+      return store.connection;
+    },
+    get mediaResets() {
+      return store.mediaResets;
+    },
     get peerId() {
       return store.peerId;
     },
@@ -23,6 +29,7 @@ export function installTestSurface({ store, actions }: CallContextValue): void {
     participants: () =>
       participantList(store).map(({ peerId, displayName, audioMuted, videoMuted }) => ({ peerId, displayName, audioMuted, videoMuted })),
     stats: () => actions.receiveStats(),
+    sendStats: () => actions.sendStats(),
     get timings() {
       return { ...store.timings };
     },

@@ -35,7 +35,7 @@ class SubscriberQueue {
     readonly subscriber: EventSubscriber,
     readonly rooms: ReadonlySet<string> | undefined,
     readonly maxQueued: number,
-    readonly onGone: () => void,
+    readonly onGone: (reason: 'overflow' | 'shutdown') => void,
   ) {}
 
   accepts(roomId: string): boolean {
@@ -59,7 +59,7 @@ class SubscriberQueue {
     if (this.#done) return;
     this.#done = true;
     this.#queue.length = 0;
-    this.onGone();
+    this.onGone(reason);
     this.subscriber.close(reason);
   }
 
@@ -84,16 +84,29 @@ class SubscriberQueue {
   }
 }
 
+/** What the feed reports about itself (SfuMetrics implements it). */
+export interface EventFeedMetrics {
+  eventPublished(type: string): void;
+  eventSubscriberOverflowed(): void;
+}
+
+/** The event's type: the name of its `event` oneof field (`producerClosed`, `consumerScore`, …). */
+function eventType(init: SfuEventInit): string {
+  return Object.keys(init).find((key) => key !== 'roomId' && key !== 'peerId') ?? 'unknown';
+}
+
 export class EventFeed {
   readonly #subscribers = new Set<SubscriberQueue>();
   readonly #log: Logger;
   readonly #maxQueued: number;
+  readonly #metrics: EventFeedMetrics | undefined;
   #closed = false;
 
   /** `maxQueued`: events a subscriber may fall behind before it is cut off (default 1024, see above). */
-  constructor(options: { log: Logger; maxQueued?: number }) {
+  constructor(options: { log: Logger; maxQueued?: number; metrics?: EventFeedMetrics }) {
     this.#log = options.log;
     this.#maxQueued = options.maxQueued ?? DEFAULT_MAX_QUEUED;
+    this.#metrics = options.metrics;
   }
 
   get subscriberCount(): number {
@@ -107,9 +120,10 @@ export class EventFeed {
       return { unsubscribe: () => {} };
     }
     const rooms = filter.roomIds.length > 0 ? new Set(filter.roomIds) : undefined;
-    const queue: SubscriberQueue = new SubscriberQueue(subscriber, rooms, this.#maxQueued, () =>
-      this.#subscribers.delete(queue),
-    );
+    const queue: SubscriberQueue = new SubscriberQueue(subscriber, rooms, this.#maxQueued, (reason) => {
+      this.#subscribers.delete(queue);
+      if (reason === 'overflow') this.#metrics?.eventSubscriberOverflowed();
+    });
     this.#subscribers.add(queue);
     return {
       unsubscribe: () => {
@@ -122,6 +136,7 @@ export class EventFeed {
   /** Stamps the event and hands it to every interested subscriber without waiting for any of them. */
   publish(init: SfuEventInit): void {
     if (this.#closed) return;
+    this.#metrics?.eventPublished(eventType(init));
     const event: SfuEvent = { ...init, timestampMs: String(Date.now()) };
     for (const queue of [...this.#subscribers]) {
       if (!queue.accepts(init.roomId)) continue;

@@ -10,7 +10,7 @@
 import type { Logger } from 'pino';
 import type { types as ms } from 'mediasoup';
 import type { RoomPeer } from '@lab/proto/sfu';
-import { DeadlineExceededError, FailedPreconditionError, NotFoundError } from './errors.ts';
+import { DeadlineExceededError, FailedPreconditionError, NotFoundError, ResourceExhaustedError, UnavailableError } from './errors.ts';
 import type { SfuEventInit } from './EventFeed.ts';
 
 export type PublishEvent = (event: SfuEventInit) => void;
@@ -25,19 +25,43 @@ export type WebRtcTransportSettings = {
   maxPort: number;
 };
 
+/**
+ * The most of each object one peer may hold (config.limits). Signaling enforces lower caps of its
+ * own; these are the SFU's defence when a caller does not, so one peer cannot take every port.
+ */
+export type PeerLimits = {
+  maxTransportsPerPeer: number;
+  maxProducersPerPeer: number;
+  maxConsumersPerPeer: number;
+};
+
+/**
+ * What the mediasoup worker (RTC/PortManager.cpp) says when it cannot give a new transport a port:
+ * every port of the range is bound, or the process ran out of file descriptors. Neither is the
+ * caller's fault nor a bug: UNAVAILABLE, and retrying later (or on another SFU) can work.
+ */
+const NO_PORT_ERROR = /no more available ports|port bind failed due to too many open files/;
+
 /** Kept in mediasoup's appData of a producer, and echoed to consumers of it. */
 export type ProducerAppData = { peerId: string; source: string };
 /** Kept in mediasoup's appData of a consumer. */
 export type ConsumerAppData = { peerId: string; producerPeerId: string; source: string };
+/** Kept in mediasoup's appData of a transport. */
+export type TransportAppData = { peerId: string; direction: TransportDirectionLabel };
 
 export type PeerOptions = {
   id: string;
+  /** The peer's name in metrics labels (from signaling; docs/metrics.md). */
+  displayName: string;
   roomId: string;
   router: ms.Router;
   transportSettings: WebRtcTransportSettings;
+  limits: PeerLimits;
   publish: PublishEvent;
   /** True while the room is closing: events of the peer's objects are then not published. */
   roomClosing: () => boolean;
+  /** Told of each producer the peer creates (the room observes audio ones for its active speaker). */
+  producerCreated?: (producer: ms.Producer<ProducerAppData>) => void;
   log: Logger;
 };
 
@@ -46,13 +70,18 @@ type CreateOptions = { signal: AbortSignal };
 
 export class Peer {
   readonly id: string;
+  readonly displayName: string;
   readonly roomId: string;
   readonly #router: ms.Router;
   readonly #transportSettings: WebRtcTransportSettings;
+  readonly #limits: PeerLimits;
+  /** Creations awaiting mediasoup, counted against the limits so concurrent requests cannot overshoot them. */
+  readonly #creating = { transports: 0, producers: 0, consumers: 0 };
   readonly #publish: PublishEvent;
+  readonly #producerCreated: ((producer: ms.Producer<ProducerAppData>) => void) | undefined;
   readonly #roomClosing: () => boolean;
   readonly #log: Logger;
-  readonly #transports = new Map<string, ms.WebRtcTransport>();
+  readonly #transports = new Map<string, ms.WebRtcTransport<TransportAppData>>();
   /** Transports whose connect() was called (successfully or still running): a second one is refused. */
   readonly #connectedTransports = new Set<string>();
   readonly #producers = new Map<string, ms.Producer<ProducerAppData>>();
@@ -61,10 +90,13 @@ export class Peer {
 
   constructor(options: PeerOptions) {
     this.id = options.id;
+    this.displayName = options.displayName;
     this.roomId = options.roomId;
     this.#router = options.router;
     this.#transportSettings = options.transportSettings;
+    this.#limits = options.limits;
     this.#publish = options.publish;
+    this.#producerCreated = options.producerCreated;
     this.#roomClosing = options.roomClosing;
     this.#log = options.log.child({ roomId: options.roomId, peerId: options.id });
   }
@@ -79,6 +111,17 @@ export class Peer {
     return this.#consumers.size;
   }
 
+  /** The peer's open transports, producers and consumers (telemetry reads their stats). */
+  transports(): ms.WebRtcTransport<TransportAppData>[] {
+    return [...this.#transports.values()];
+  }
+  producers(): ms.Producer<ProducerAppData>[] {
+    return [...this.#producers.values()];
+  }
+  consumers(): ms.Consumer<ConsumerAppData>[] {
+    return [...this.#consumers.values()];
+  }
+
   /** The peer's producer with that id, if it has one (used by Room to find a producer to consume). */
   findProducer(producerId: string): ms.Producer<ProducerAppData> | undefined {
     return this.#producers.get(producerId);
@@ -86,7 +129,7 @@ export class Peer {
 
   // ---- transports ------------------------------------------------------------------------------
 
-  async createWebRtcTransport(direction: TransportDirectionLabel, { signal }: CreateOptions): Promise<ms.WebRtcTransport> {
+  async createWebRtcTransport(direction: TransportDirectionLabel, { signal }: CreateOptions): Promise<ms.WebRtcTransport<TransportAppData>> {
     this.#assertOpen();
     const { listenIp, announcedAddress, minPort, maxPort } = this.#transportSettings;
     // Same port range for every worker: each worker's port manager skips ports already bound by
@@ -97,14 +140,23 @@ export class Peer {
       ...(announcedAddress ? { announcedAddress } : {}),
       portRange: { min: minPort, max: maxPort },
     });
-    const transport = await this.#router.createWebRtcTransport({
-      listenInfos: [listen('udp'), listen('tcp')],
-      enableUdp: true,
-      enableTcp: true,
-      preferUdp: true,
-      // Start video at a useful bitrate instead of mediasoup's 600 kbps default; BWE adapts it.
-      initialAvailableOutgoingBitrate: 1_000_000,
-      appData: { peerId: this.id, direction },
+    const transport = await this.#creatingOne('transports', this.#transports.size, this.#limits.maxTransportsPerPeer, async () => {
+      try {
+        return await this.#router.createWebRtcTransport<TransportAppData>({
+          listenInfos: [listen('udp'), listen('tcp')],
+          enableUdp: true,
+          enableTcp: true,
+          preferUdp: true,
+          // Start video at a useful bitrate instead of mediasoup's 600 kbps default; BWE adapts it.
+          initialAvailableOutgoingBitrate: 1_000_000,
+          appData: { peerId: this.id, direction },
+        });
+      } catch (error) {
+        if (error instanceof Error && NO_PORT_ERROR.test(error.message)) {
+          throw new UnavailableError(`no media port free in ${minPort}..${maxPort} for a new transport (${error.message})`, { cause: error });
+        }
+        throw error;
+      }
     });
     this.#keepOrClose(transport, signal, 'transport');
     this.#transports.set(transport.id, transport);
@@ -159,14 +211,17 @@ export class Peer {
     { signal }: CreateOptions,
   ): Promise<ms.Producer<ProducerAppData>> {
     const transport = this.#transport(request.transportId);
-    const producer = await transport.produce<ProducerAppData>({
-      kind: request.kind,
-      rtpParameters: request.rtpParameters,
-      paused: request.paused,
-      appData: { peerId: this.id, source: request.source },
-    });
+    const producer = await this.#creatingOne('producers', this.#producers.size, this.#limits.maxProducersPerPeer, () =>
+      transport.produce<ProducerAppData>({
+        kind: request.kind,
+        rtpParameters: request.rtpParameters,
+        paused: request.paused,
+        appData: { peerId: this.id, source: request.source },
+      }),
+    );
     this.#keepOrClose(producer, signal, 'producer', transport);
     this.#producers.set(producer.id, producer);
+    this.#producerCreated?.(producer);
     producer.observer.once('close', () => this.#producers.delete(producer.id));
     producer.on('transportclose', () => {
       if (this.#silenced()) return;
@@ -218,14 +273,16 @@ export class Peer {
         `rtp_capabilities_json cannot receive producer ${producer.id} (${producer.kind}): no codec in common`,
       );
     }
-    const consumer = await transport.consume<ConsumerAppData>({
-      producerId: producer.id,
-      rtpCapabilities: request.rtpCapabilities,
-      // Paused until the browser has set up its receiver (ResumeConsumer): the first packet it gets
-      // then belongs to a key frame mediasoup requests on resume.
-      paused: true,
-      appData: { peerId: this.id, producerPeerId: producer.appData.peerId, source: producer.appData.source },
-    });
+    const consumer = await this.#creatingOne('consumers', this.#consumers.size, this.#limits.maxConsumersPerPeer, () =>
+      transport.consume<ConsumerAppData>({
+        producerId: producer.id,
+        rtpCapabilities: request.rtpCapabilities,
+        // Paused until the browser has set up its receiver (ResumeConsumer): the first packet it gets
+        // then belongs to a key frame mediasoup requests on resume.
+        paused: true,
+        appData: { peerId: this.id, producerPeerId: producer.appData.peerId, source: producer.appData.source },
+      }),
+    );
     this.#keepOrClose(consumer, signal, 'consumer', transport);
     this.#consumers.set(consumer.id, consumer);
     consumer.observer.once('close', () => this.#consumers.delete(consumer.id));
@@ -310,6 +367,22 @@ export class Peer {
     return this.#closed || this.#roomClosing() || this.#router.closed;
   }
 
+  /**
+   * Runs `create` unless the peer already has (or is creating) `max` of `what`: RESOURCE_EXHAUSTED
+   * then, and nothing is created.
+   */
+  async #creatingOne<T>(what: 'transports' | 'producers' | 'consumers', held: number, max: number, create: () => Promise<T>): Promise<T> {
+    if (held + this.#creating[what] >= max) {
+      throw new ResourceExhaustedError(`peer ${this.id} already has ${held} ${what} (${this.#creating[what]} being created); the SFU allows ${max} per peer`);
+    }
+    this.#creating[what] += 1;
+    try {
+      return await create();
+    } finally {
+      this.#creating[what] -= 1;
+    }
+  }
+
   #assertOpen(): void {
     if (this.#closed) throw new NotFoundError(`peer ${this.id} is not in room ${this.roomId}`);
   }
@@ -334,7 +407,7 @@ export class Peer {
     }
   }
 
-  #transport(transportId: string): ms.WebRtcTransport {
+  #transport(transportId: string): ms.WebRtcTransport<TransportAppData> {
     this.#assertOpen();
     const transport = this.#transports.get(transportId);
     if (!transport) throw new NotFoundError(`transport_id ${transportId} not found for peer ${this.id}`);

@@ -8,8 +8,9 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { types as ms } from 'mediasoup';
 import type { GetRoomResponse } from '@lab/proto/sfu';
+import { ActiveSpeaker } from './ActiveSpeaker.ts';
 import { NotFoundError } from './errors.ts';
-import { Peer, type ProducerAppData, type PublishEvent, type WebRtcTransportSettings } from './Peer.ts';
+import { Peer, type PeerLimits, type ProducerAppData, type PublishEvent, type WebRtcTransportSettings } from './Peer.ts';
 
 /**
  * The codecs every room offers. Opus and VP8 are what every browser sends; H264 (constrained
@@ -37,8 +38,11 @@ export type RoomEvents = {
 export type RoomOptions = {
   id: string;
   router: ms.Router;
+  /** The router's active-speaker observer; without one the room publishes no ActiveSpeakerChanged. */
+  speakerObserver?: ms.ActiveSpeakerObserver;
   workerPid: number;
   transportSettings: WebRtcTransportSettings;
+  peerLimits: PeerLimits;
   publish: PublishEvent;
   log: Logger;
 };
@@ -48,9 +52,11 @@ export class Room extends EventEmitter<RoomEvents> {
   readonly workerPid: number;
   readonly #router: ms.Router;
   readonly #transportSettings: WebRtcTransportSettings;
+  readonly #peerLimits: PeerLimits;
   readonly #publish: PublishEvent;
   readonly #log: Logger;
   readonly #peers = new Map<string, Peer>();
+  readonly #activeSpeaker: ActiveSpeaker | undefined;
   #closed = false;
 
   constructor(options: RoomOptions) {
@@ -59,8 +65,16 @@ export class Room extends EventEmitter<RoomEvents> {
     this.workerPid = options.workerPid;
     this.#router = options.router;
     this.#transportSettings = options.transportSettings;
+    this.#peerLimits = options.peerLimits;
     this.#publish = options.publish;
     this.#log = options.log.child({ roomId: options.id });
+    if (options.speakerObserver) {
+      // Published only while the room is open: a closing room says it all with RoomClosed.
+      const publish: PublishEvent = (event) => {
+        if (!this.#closed) this.#publish(event);
+      };
+      this.#activeSpeaker = new ActiveSpeaker({ roomId: options.id, observer: options.speakerObserver, publish, log: this.#log });
+    }
     this.#router.once('workerclose', () => this.close('worker died'));
     this.#log.info({ routerId: this.#router.id, workerPid: this.workerPid }, 'room opened');
   }
@@ -73,28 +87,49 @@ export class Room extends EventEmitter<RoomEvents> {
     return this.#router.rtpCapabilities;
   }
 
+  /** The peer published as the active speaker now; '' when nobody speaks. */
+  get activeSpeakerPeerId(): string {
+    return this.#activeSpeaker?.speakerPeerId ?? '';
+  }
+
   get peerCount(): number {
     return this.#peers.size;
   }
 
-  /** The peer, added to the room if it is not there yet (GetRouterRtpCapabilities is idempotent per peer). */
-  join(peerId: string): Peer {
+  /**
+   * The peer, added to the room if it is not there yet (GetRouterRtpCapabilities is idempotent per
+   * peer; a later call keeps the first `displayName`).
+   */
+  join(peerId: string, displayName = peerId): Peer {
     if (this.#closed) throw new NotFoundError(`room ${this.id} is closed`);
     let peer = this.#peers.get(peerId);
     if (!peer) {
       peer = new Peer({
         id: peerId,
+        displayName,
         roomId: this.id,
         router: this.#router,
         transportSettings: this.#transportSettings,
+        limits: this.#peerLimits,
         publish: this.#publish,
         roomClosing: () => this.#closed,
+        producerCreated: (producer) => void this.#activeSpeaker?.add(producer),
         log: this.#log,
       });
       this.#peers.set(peerId, peer);
       this.#log.info({ peerId, peers: this.#peers.size }, 'peer joined');
     }
     return peer;
+  }
+
+  /** The peers in the room now. */
+  peers(): Peer[] {
+    return [...this.#peers.values()];
+  }
+
+  /** The peer, if it is in the room. */
+  findPeer(peerId: string): Peer | undefined {
+    return this.#peers.get(peerId);
   }
 
   /** The peer; NotFoundError when it is not in the room. */

@@ -4,7 +4,8 @@
  */
 import type { Logger } from 'pino';
 import { DeadlineExceededError, NotFoundError } from './errors.ts';
-import type { PublishEvent, Peer, WebRtcTransportSettings } from './Peer.ts';
+import type { PeerLimits, PublishEvent, Peer, WebRtcTransportSettings } from './Peer.ts';
+import { ACTIVE_SPEAKER_INTERVAL_MS } from './ActiveSpeaker.ts';
 import { ROOM_MEDIA_CODECS, Room, type RoomCloseReason } from './Room.ts';
 import type { WorkerPool } from './WorkerPool.ts';
 
@@ -13,6 +14,8 @@ export type RoomRegistryOptions = {
   pool: WorkerPool;
   /** How every WebRTC transport listens (from config), handed down to each room's peers. */
   transportSettings: WebRtcTransportSettings;
+  /** The most transports, producers and consumers one peer may hold (from config). */
+  peerLimits: PeerLimits;
   /** Sink of the SfuEvents the rooms and their peers emit (the EventFeed, in production). */
   publish: PublishEvent;
   log: Logger;
@@ -30,6 +33,11 @@ export class RoomRegistry {
 
   get size(): number {
     return this.#rooms.size;
+  }
+
+  /** Every open room. */
+  rooms(): Room[] {
+    return [...this.#rooms.values()];
   }
 
   /** The open room, or undefined. */
@@ -51,11 +59,12 @@ export class RoomRegistry {
   }
 
   /**
-   * Adds the peer to the room, opening the room first when needed. If the call ends (`signal`)
+   * Adds the peer to the room (named `displayName` in metrics), opening the room first when needed.
+   * If the call ends (`signal`)
    * while the router is being created, the peer is not added and a room left without peers is
    * closed, so an abandoned request leaves nothing behind.
    */
-  async join(roomId: string, peerId: string, signal: AbortSignal): Promise<{ room: Room; peer: Peer }> {
+  async join(roomId: string, peerId: string, signal: AbortSignal, displayName = peerId): Promise<{ room: Room; peer: Peer }> {
     for (;;) {
       const room = await this.#open(roomId);
       // Another joiner may have abandoned (and so closed) the room while we waited: open a new one.
@@ -64,7 +73,7 @@ export class RoomRegistry {
         if (room.peerCount === 0) room.close('abandoned');
         throw new DeadlineExceededError('the call ended (deadline or cancel) while the room was being opened');
       }
-      return { room, peer: room.join(peerId) };
+      return { room, peer: room.join(peerId, displayName) };
     }
   }
 
@@ -85,9 +94,16 @@ export class RoomRegistry {
   }
 
   async #create(roomId: string): Promise<Room> {
-    const { pool, transportSettings, publish, log } = this.#options;
+    const { pool, transportSettings, peerLimits, publish, log } = this.#options;
     const { router, workerPid } = await pool.createRouter({ mediaCodecs: ROOM_MEDIA_CODECS });
-    const room = new Room({ id: roomId, router, workerPid, transportSettings, publish, log });
+    // Fails only when the router is already gone (its worker died): the room then closes below.
+    const speakerObserver = await router
+      .createActiveSpeakerObserver({ interval: ACTIVE_SPEAKER_INTERVAL_MS })
+      .catch((error: unknown) => {
+        if (!router.closed) throw error;
+        return undefined;
+      });
+    const room = new Room({ id: roomId, router, speakerObserver, workerPid, transportSettings, peerLimits, publish, log });
     this.#rooms.set(roomId, room);
     room.once('close', () => {
       if (this.#rooms.get(roomId) === room) this.#rooms.delete(roomId);

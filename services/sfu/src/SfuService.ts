@@ -22,12 +22,16 @@ import type { EventFeed } from './EventFeed.ts';
 import type { SfuMetrics } from './metrics.ts';
 import { parseRequest, requestSchemas } from './requests.ts';
 import type { RoomRegistry } from './RoomRegistry.ts';
+import type { SignalingLeases } from './SignalingLeases.ts';
+import { startServerSpan } from './tracing.ts';
 import type { WorkerPool } from './WorkerPool.ts';
 
 export type SfuServiceDeps = {
   registry: RoomRegistry;
   pool: WorkerPool;
   feed: EventFeed;
+  /** Which signaling instance holds which peer; optional for tests that do not exercise it. */
+  leases?: SignalingLeases;
   metrics: SfuMetrics;
   nodeId: string;
   log: Logger;
@@ -92,12 +96,14 @@ function statusError({ code, details }: GrpcErrorStatus): grpc.ServiceError {
 }
 
 export function createSfuHandlers(deps: SfuServiceDeps): SfuHandlers {
-  const { registry, pool, feed, metrics, nodeId, log } = deps;
+  const { registry, pool, feed, leases, metrics, nodeId, log } = deps;
 
   function logFailure(method: string, status: GrpcErrorStatus, error: unknown): void {
     const fields = { method, code: statusName(status.code), details: status.details };
     if (status.code === grpc.status.INTERNAL) log.error({ ...fields, err: error }, 'request failed (bug or mediasoup error)');
     else if (status.code === grpc.status.UNAVAILABLE) log.warn(fields, 'request failed');
+    // A caller past a per-peer cap: signaling's own lower caps should have stopped it first.
+    else if (status.code === grpc.status.RESOURCE_EXHAUSTED) log.warn(fields, 'request refused: per-peer limit');
     else log.debug(fields, 'request refused');
   }
 
@@ -109,9 +115,12 @@ export function createSfuHandlers(deps: SfuServiceDeps): SfuHandlers {
   ): grpc.handleUnaryCall<unknown, Response> {
     return (call, callback) => {
       const started = performance.now();
+      // The caller's trace continues here (traceparent in the metadata); ended with the final status.
+      const span = startServerSpan(method, call.metadata);
       const respond = (status: GrpcErrorStatus | undefined, response?: Response, error?: unknown): void => {
         const code = status?.code ?? grpc.status.OK;
         metrics.grpcRequestHandled(method, statusName(code), (performance.now() - started) / 1000);
+        span.end(code, status?.details);
         if (status) {
           logFailure(method, status, error);
           callback(statusError(status));
@@ -136,19 +145,23 @@ export function createSfuHandlers(deps: SfuServiceDeps): SfuHandlers {
         ? AbortSignal.any([cancelled.signal, AbortSignal.timeout(Math.max(0, deadline - Date.now()))])
         : cancelled.signal;
 
-      new Promise<Response>((resolve) => resolve(handle(parseRequest(schema, call.request), { signal })))
-        .then(
-          (response) => respond(undefined, response),
-          (error: unknown) => respond(toGrpcStatus(error), undefined, error),
-        )
-        .finally(() => call.off('cancelled', onCancelled));
+      // Run with the span active, so the handler's own log lines carry its trace id.
+      span.run(() =>
+        new Promise<Response>((resolve) => resolve(handle(parseRequest(schema, call.request), { signal })))
+          .then(
+            (response) => respond(undefined, response),
+            (error: unknown) => respond(toGrpcStatus(error), undefined, error),
+          )
+          .finally(() => call.off('cancelled', onCancelled)),
+      );
     };
   }
 
   return {
-    GetRouterRtpCapabilities: unary('GetRouterRtpCapabilities', requestSchemas.GetRouterRtpCapabilities, async ({ peer }, { signal }) => {
-      const { room } = await registry.join(peer.roomId, peer.peerId, signal);
-      return { rtpCapabilitiesJson: JSON.stringify(room.rtpCapabilities) };
+    GetRouterRtpCapabilities: unary('GetRouterRtpCapabilities', requestSchemas.GetRouterRtpCapabilities, async ({ peer, displayName, signalingInstance }, { signal }) => {
+      const { room } = await registry.join(peer.roomId, peer.peerId, signal, displayName || peer.peerId);
+      leases?.peerRegistered(peer.roomId, peer.peerId, signalingInstance ?? '');
+      return { rtpCapabilitiesJson: JSON.stringify(room.rtpCapabilities), activeSpeakerPeerId: room.activeSpeakerPeerId };
     }),
 
     CreateWebRtcTransport: unary('CreateWebRtcTransport', requestSchemas.CreateWebRtcTransport, async (request, { signal }) => {
@@ -258,6 +271,7 @@ export function createSfuHandlers(deps: SfuServiceDeps): SfuHandlers {
     }),
 
     ClosePeer: unary('ClosePeer', requestSchemas.ClosePeer, (request) => {
+      leases?.peerGone(request.peer.roomId, request.peer.peerId);
       const room = registry.find(request.peer.roomId);
       if (!room) return { closed: false, roomClosed: false };
       return room.leave(request.peer.peerId, request.reason || 'unspecified');
@@ -280,12 +294,17 @@ export function createSfuHandlers(deps: SfuServiceDeps): SfuHandlers {
     WatchEvents: (call) => {
       const method = 'WatchEvents';
       const started = performance.now();
+      // One span for the stream's whole life (subscribe → cancelled, overflow or shutdown).
+      const span = startServerSpan(method, call.metadata);
       let finished = false;
+      let endLease = (): void => {};
       const finish = (status: GrpcErrorStatus | undefined): void => {
         if (finished) return;
         finished = true;
+        endLease();
         const code = status?.code ?? grpc.status.CANCELLED;
-        metrics.grpcRequestHandled(method, statusName(code), (performance.now() - started) / 1000);
+        span.end(code, status?.details);
+        metrics.grpcStreamEnded(method, statusName(code), (performance.now() - started) / 1000);
         if (status) call.emit('error', statusError(status));
       };
 
@@ -294,12 +313,15 @@ export function createSfuHandlers(deps: SfuServiceDeps): SfuHandlers {
         return;
       }
       let roomIds: string[];
+      let signalingInstance: string | undefined;
       try {
-        ({ roomIds } = parseRequest(requestSchemas.WatchEvents, call.request));
+        ({ roomIds, signalingInstance } = parseRequest(requestSchemas.WatchEvents, call.request));
       } catch (error) {
         finish(toGrpcStatus(error));
         return;
       }
+      // The stream is the subscriber's proof of life: its peers' lease holds while one is open.
+      endLease = leases?.streamOpened(signalingInstance ?? '') ?? endLease;
 
       const subscription = feed.subscribe(
         { roomIds },

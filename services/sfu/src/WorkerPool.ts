@@ -17,6 +17,11 @@ export type CreateWorker = (settings: ms.WorkerSettings) => Promise<ms.Worker>;
 /** What one worker hosts. */
 export type WorkerLoad = {
   pid: number;
+  /**
+   * The worker's place in the pool, 0..size-1: a replacement takes the dead worker's place, so the
+   * index is a stable metrics label where the pid is not.
+   */
+  slot: number;
   routers: number;
   transports: number;
   producers: Record<MediaKindLabel, number>;
@@ -42,8 +47,8 @@ export function pickLeastLoaded<T extends Pick<WorkerLoad, 'routers' | 'transpor
 }
 
 /** Everything the workers host, added up (metrics). */
-export function sumLoads(loads: readonly WorkerLoad[]): Omit<WorkerLoad, 'pid'> {
-  const total: Omit<WorkerLoad, 'pid'> = {
+export function sumLoads(loads: readonly WorkerLoad[]): Omit<WorkerLoad, 'pid' | 'slot'> {
+  const total: Omit<WorkerLoad, 'pid' | 'slot'> = {
     routers: 0,
     transports: 0,
     producers: { audio: 0, video: 0 },
@@ -66,9 +71,13 @@ class PooledWorker {
   /** Routers being created right now: counted so concurrent room creations spread over workers. */
   pendingRouters = 0;
 
-  constructor(readonly worker: ms.Worker) {
+  constructor(
+    readonly worker: ms.Worker,
+    slot: number,
+  ) {
     this.load = {
       pid: worker.pid,
+      slot,
       routers: 0,
       transports: 0,
       producers: { audio: 0, video: 0 },
@@ -155,6 +164,21 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     }));
   }
 
+  /**
+   * CPU time each live worker process has used so far (user + system, seconds), by slot. A worker
+   * that dies meanwhile is left out.
+   */
+  async cpuSeconds(): Promise<{ slot: number; pid: number; seconds: number }[]> {
+    const readings = await Promise.allSettled(
+      [...this.#workers.values()].map(async ({ worker, load }) => {
+        const usage = await worker.getResourceUsage();
+        // mediasoup reports libuv's getrusage(): ru_utime / ru_stime in milliseconds.
+        return { slot: load.slot, pid: load.pid, seconds: (usage.ru_utime + usage.ru_stime) / 1000 };
+      }),
+    );
+    return readings.flatMap((reading) => (reading.status === 'fulfilled' ? [reading.value] : []));
+  }
+
   /** Creates a router on the least loaded worker. UnavailableError when no worker is alive. */
   async createRouter(options: ms.RouterOptions): Promise<{ router: ms.Router; workerPid: number }> {
     const chosen = pickLeastLoaded([...this.#workers.values()].map((pooled) => pooled.selectionLoad));
@@ -196,10 +220,18 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
       worker.close();
       return;
     }
-    this.#workers.set(worker.pid, new PooledWorker(worker));
+    this.#workers.set(worker.pid, new PooledWorker(worker, this.#freeSlot()));
     worker.once('died', (error) => this.#onDied(worker, error));
     this.#options.log.info({ workerPid: worker.pid, workers: this.#workers.size }, 'mediasoup worker started');
     this.emit('workerstarted', worker.pid);
+  }
+
+  /** The lowest slot no live worker holds (a replacement gets its predecessor's). */
+  #freeSlot(): number {
+    const taken = new Set([...this.#workers.values()].map((pooled) => pooled.load.slot));
+    let slot = 0;
+    while (taken.has(slot)) slot += 1;
+    return slot;
   }
 
   #onDied(worker: ms.Worker, error: Error): void {

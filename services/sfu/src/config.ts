@@ -54,6 +54,29 @@ const configSchema = z
       host: z.string().min(1, 'must not be empty'),
       /** SFU_METRICS_PORT, default 9464: GET /metrics (Prometheus text format). */
       port,
+      /** SFU_METRICS_PER_STREAM, default true: per-consumer/producer/transport series; false = fleet figures only. */
+      perStream: z.enum(['true', 'false'], { error: 'must be true or false' }).transform((value) => value === 'true'),
+      /** SFU_METRICS_MAX_STREAMS, default 2000: streams with per-stream series at once; more are counted as dropped. */
+      maxStreams: z.coerce.number().int('must be an integer').min(0, 'must be 0..100000').max(100_000, 'must be 0..100000'),
+      /** SFU_STATS_INTERVAL_SECONDS, default 5: how often every stream's stats are read. */
+      statsIntervalSeconds: z.coerce.number().min(0.1, 'must be 0.1..300').max(300, 'must be 0.1..300'),
+    }),
+    /**
+     * SFU_SIGNALING_LEASE_SECONDS, default 10: how long a signaling instance may keep no event stream
+     * open before the peers it registered are closed (src/SignalingLeases.ts).
+     */
+    signalingLeaseSeconds: z.coerce.number().min(0.1, 'must be 0.1..3600').max(3600, 'must be 0.1..3600'),
+    /**
+     * What one peer may hold at most; more → RESOURCE_EXHAUSTED. Signaling keeps peers under lower caps
+     * of its own: these stop a caller that does not (or a bug) from taking every media port.
+     */
+    limits: z.object({
+      /** SFU_MAX_TRANSPORTS_PER_PEER, default 8 (a page uses 2; each holds a UDP and a TCP port) */
+      maxTransportsPerPeer: z.coerce.number().int('must be an integer').min(1, 'must be 1..1000').max(1000, 'must be 1..1000'),
+      /** SFU_MAX_PRODUCERS_PER_PEER, default 4 (a page sends mic, camera and a screen share) */
+      maxProducersPerPeer: z.coerce.number().int('must be an integer').min(1, 'must be 1..1000').max(1000, 'must be 1..1000'),
+      /** SFU_MAX_CONSUMERS_PER_PEER, default 128 (a full room of 16 needs 30) */
+      maxConsumersPerPeer: z.coerce.number().int('must be an integer').min(1, 'must be 1..10000').max(10_000, 'must be 1..10000'),
     }),
     /** SFU_LOG_LEVEL, default info */
     logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }),
@@ -78,6 +101,13 @@ const ENV_NAMES: Record<string, string> = {
   'rtc.maxPort': 'SFU_RTC_MAX_PORT',
   'metrics.host': 'SFU_METRICS_HOST',
   'metrics.port': 'SFU_METRICS_PORT',
+  'metrics.perStream': 'SFU_METRICS_PER_STREAM',
+  'metrics.maxStreams': 'SFU_METRICS_MAX_STREAMS',
+  'metrics.statsIntervalSeconds': 'SFU_STATS_INTERVAL_SECONDS',
+  signalingLeaseSeconds: 'SFU_SIGNALING_LEASE_SECONDS',
+  'limits.maxTransportsPerPeer': 'SFU_MAX_TRANSPORTS_PER_PEER',
+  'limits.maxProducersPerPeer': 'SFU_MAX_PRODUCERS_PER_PEER',
+  'limits.maxConsumersPerPeer': 'SFU_MAX_CONSUMERS_PER_PEER',
   logLevel: 'SFU_LOG_LEVEL',
 };
 
@@ -110,6 +140,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SfuConfig {
     metrics: {
       host: read(env, 'SFU_METRICS_HOST') ?? '127.0.0.1',
       port: read(env, 'SFU_METRICS_PORT') ?? 9464,
+      perStream: read(env, 'SFU_METRICS_PER_STREAM') ?? 'true',
+      maxStreams: read(env, 'SFU_METRICS_MAX_STREAMS') ?? 2000,
+      statsIntervalSeconds: read(env, 'SFU_STATS_INTERVAL_SECONDS') ?? 5,
+    },
+    signalingLeaseSeconds: read(env, 'SFU_SIGNALING_LEASE_SECONDS') ?? 10,
+    limits: {
+      maxTransportsPerPeer: read(env, 'SFU_MAX_TRANSPORTS_PER_PEER') ?? 8,
+      maxProducersPerPeer: read(env, 'SFU_MAX_PRODUCERS_PER_PEER') ?? 4,
+      maxConsumersPerPeer: read(env, 'SFU_MAX_CONSUMERS_PER_PEER') ?? 128,
     },
     logLevel: read(env, 'SFU_LOG_LEVEL') ?? 'info',
   };

@@ -20,6 +20,10 @@ export class FailedPreconditionError extends Error {
 export class UnavailableError extends Error {
   override name = 'UnavailableError';
 }
+/** The peer already holds the most transports, producers or consumers the SFU allows one peer (config.limits). */
+export class ResourceExhaustedError extends Error {
+  override name = 'ResourceExhaustedError';
+}
 /** The caller's deadline passed (or it cancelled) before the SFU could act; nothing was kept. */
 export class DeadlineExceededError extends Error {
   override name = 'DeadlineExceededError';
@@ -40,6 +44,7 @@ const STATUS_BY_ERROR_NAME: ReadonlyMap<string, GrpcStatus> = new Map([
   ['FailedPreconditionError', GrpcStatus.FAILED_PRECONDITION],
   ['UnavailableError', GrpcStatus.UNAVAILABLE],
   ['DeadlineExceededError', GrpcStatus.DEADLINE_EXCEEDED],
+  ['ResourceExhaustedError', GrpcStatus.RESOURCE_EXHAUSTED],
   ['UnsupportedError', GrpcStatus.FAILED_PRECONDITION],
   ['InvalidStateError', GrpcStatus.UNAVAILABLE],
 ]);

@@ -1,7 +1,10 @@
 /**
  * The SFU's one pino logger (JSON lines on stdout) and its per-file children: every line carries
- * `module`, so `jq 'select(.module=="Room")'` follows one part of the service.
+ * `module`, so `jq 'select(.module=="Room")'` follows one part of the service. A line written while a
+ * span is active (inside a traced gRPC call, see tracing.ts) also carries its `trace_id` and
+ * `span_id`, so `jq 'select(.trace_id=="…")'` finds a join's lines in both services' logs.
  */
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { pino, type Logger } from 'pino';
 
 const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
@@ -15,7 +18,14 @@ export const logger: Logger = pino({
   level: LEVELS.has(requested) ? requested : 'info',
   base: { service: 'sfu', pid: process.pid },
   timestamp: pino.stdTimeFunctions.isoTime,
+  mixin: traceIds,
 });
+
+/** The active span's ids, in the field names of OpenTelemetry's log data model; {} outside a span. */
+function traceIds(): { trace_id?: string; span_id?: string } {
+  const spanContext = trace.getActiveSpan()?.spanContext();
+  return spanContext && isSpanContextValid(spanContext) ? { trace_id: spanContext.traceId, span_id: spanContext.spanId } : {};
+}
 
 /** A child logger for one source file: `const log = moduleLogger('Room')`. */
 export function moduleLogger(module: string): Logger {

@@ -10,8 +10,14 @@ import { logger, moduleLogger } from './logger.ts';
 import { SfuMetrics, startMetricsServer } from './metrics.ts';
 import { RoomRegistry } from './RoomRegistry.ts';
 import { createSfuHandlers } from './SfuService.ts';
+import { SignalingLeases } from './SignalingLeases.ts';
+import { buildInfo } from './telemetry/buildInfo.ts';
+import { StatsCollector } from './telemetry/StatsCollector.ts';
+import { installTracing } from './tracing.ts';
 import { sumLoads, WorkerPool } from './WorkerPool.ts';
 
+// First, so every gRPC call below is traced when OTEL_EXPORTER_OTLP_ENDPOINT is set (tracing.ts).
+installTracing();
 const log = moduleLogger('main');
 
 /** Running calls get this long to finish at shutdown before they are cancelled. */
@@ -44,8 +50,9 @@ mediasoup.setLogEventListeners({
     (stopping ? mediasoupLog.info : mediasoupLog.error).call(mediasoupLog, { namespace, err: error }, message),
 });
 
-const metrics = new SfuMetrics();
-const feed = new EventFeed({ log: moduleLogger('EventFeed') });
+const metrics = new SfuMetrics({ perStream: config.metrics.perStream, maxStreams: config.metrics.maxStreams });
+metrics.buildInfo(buildInfo(mediasoup.version, config.workerBin));
+const feed = new EventFeed({ log: moduleLogger('EventFeed'), metrics });
 const pool = new WorkerPool({
   size: config.workers,
   createWorker: (settings) => mediasoup.createWorker(settings),
@@ -55,14 +62,27 @@ pool.on('workerdied', () => metrics.workerDied());
 const registry = new RoomRegistry({
   pool,
   transportSettings: config.rtc,
+  peerLimits: config.limits,
   publish: (event) => feed.publish(event),
   log: moduleLogger('Room'),
 });
-metrics.watchLoad(() => ({
-  workers: pool.size,
-  rooms: registry.size,
-  ...sumLoads(pool.loads()),
-}));
+const leases = new SignalingLeases({
+  graceMs: config.signalingLeaseSeconds * 1000,
+  closePeer: (roomId, peerId, reason) => registry.find(roomId)?.leave(peerId, reason),
+  onExpired: (_instance, peers) => metrics.leaseExpired(peers),
+  log: moduleLogger('SignalingLeases'),
+});
+metrics.watchLoad(() => {
+  const perWorker = pool.loads();
+  return { workers: pool.size, rooms: registry.size, ...sumLoads(perWorker), perWorker, eventSubscribers: feed.subscriberCount };
+});
+const statsCollector = new StatsCollector({
+  rooms: () => registry.rooms(),
+  pool,
+  metrics,
+  intervalSeconds: config.metrics.statsIntervalSeconds,
+  log: moduleLogger('StatsCollector'),
+});
 
 let grpcServer: Awaited<ReturnType<typeof startGrpcServer>>;
 let metricsServer: Awaited<ReturnType<typeof startMetricsServer>>;
@@ -70,7 +90,7 @@ try {
   grpcServer = await startGrpcServer({
     host: config.grpc.host,
     port: config.grpc.port,
-    handlers: createSfuHandlers({ registry, pool, feed, metrics, nodeId: config.nodeId, log: moduleLogger('SfuService') }),
+    handlers: createSfuHandlers({ registry, pool, feed, leases, metrics, nodeId: config.nodeId, log: moduleLogger('SfuService') }),
     log: moduleLogger('GrpcServer'),
   });
   metricsServer = await startMetricsServer(metrics, config.metrics, moduleLogger('metrics'));
@@ -81,6 +101,7 @@ try {
   exit(1);
 }
 grpcServer.setServing(true);
+statsCollector.start();
 log.info(
   {
     nodeId: config.nodeId,
@@ -102,6 +123,8 @@ async function shutdown(signal: NodeJS.Signals): Promise<void> {
   // WatchEvents streams never end by themselves: end them, or the drain below waits the whole grace.
   feed.close();
   await grpcServer.shutdown(SHUTDOWN_GRACE_MS);
+  await statsCollector.stop();
+  leases.close();
   registry.closeAll('shutdown');
   await pool.close();
   await metricsServer.close();

@@ -161,8 +161,15 @@ const dtlsParameters = z.object(
 
 const resourceId = (field: string) => z.string({ error: required('a string') }).min(1, `is required (the ${field})`).max(128, 'must be at most 128 characters');
 
+/** A signaling instance's name (SIGNALING_INSTANCE_ID); empty or absent: no lease. */
+const instanceName = z.string({ error: 'must be a string' }).max(128, 'must be at most 128 characters').optional();
+
 export const requestSchemas = {
-  GetRouterRtpCapabilities: z.object({ peer: peerRef }),
+  GetRouterRtpCapabilities: z.object({
+    peer: peerRef,
+    displayName: z.string({ error: 'must be a string' }).max(64, 'must be at most 64 characters').optional(),
+    signalingInstance: instanceName,
+  }),
   CreateWebRtcTransport: z.object({ peer: peerRef, direction }),
   ConnectWebRtcTransport: z.object({
     peer: peerRef,
@@ -210,6 +217,7 @@ export const requestSchemas = {
   GetStatus: z.object({}),
   WatchEvents: z.object({
     roomIds: z.array(id, { error: 'must be a list of room ids' }).max(1000, 'must list at most 1000 rooms'),
+    signalingInstance: instanceName,
   }),
 } as const;
 

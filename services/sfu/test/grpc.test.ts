@@ -1,16 +1,12 @@
 /**
  * lab.sfu.v1.Sfu against the real SFU process (real mediasoup workers), one RPC after another, with
- * the failures sfu.proto promises. No browser: producers get RTP parameters built like mediasoup's
+ * the failures lab.sfu.proto promises. No browser: producers get RTP parameters built like mediasoup's
  * own tests build them, consumers use the router's capabilities; real media is the e2e suite's job.
  */
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { status } from '@grpc/grpc-js';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type {
-  ConsumeResponse__Output,
-  CreateWebRtcTransportResponse__Output,
-  GetRoomResponse__Output,
   GetStatusResponse__Output,
   RestartIceResponse__Output,
   SfuEvent__Output,
@@ -20,124 +16,32 @@ import {
   PCMU_ONLY_CAPABILITIES,
   call,
   checkHealth,
-  createSfuClient,
   failure,
   producerRtpParameters,
   rawUnary,
   watchEvents,
-  type RouterCapabilities,
-  type SfuClient,
 } from './sfuClient.ts';
-import { startSfu, type SfuProcess } from './sfuProcess.ts';
+import { eventually, newRoomId } from './sfuCalls.ts';
+import { startSfu } from './sfuProcess.ts';
 import { bindingRequest, sendBindingRequest } from './stun.ts';
+import { useSfu } from './useSfu.ts';
 
 const RTC_MIN_PORT = 47000;
 const RTC_MAX_PORT = 47999;
 
-let sfu: SfuProcess;
-let client: SfuClient;
-
-beforeAll(async () => {
-  sfu = await startSfu({
+const lab = useSfu({
     SFU_WORKERS: '2',
     SFU_NODE_ID: 'sfu-under-test',
     SFU_RTC_MIN_PORT: String(RTC_MIN_PORT),
     SFU_RTC_MAX_PORT: String(RTC_MAX_PORT),
   });
-  client = createSfuClient(sfu.grpcAddress);
-});
-
-afterAll(async () => {
-  client?.close();
-  await sfu?.stop();
-});
 
 // ---- helpers ---------------------------------------------------------------------------------
 
-/** Peers the current test joined; afterEach makes them leave so every test starts from an empty SFU. */
-const joined = new Set<string>();
-
-afterEach(async () => {
-  for (const key of joined) {
-    const [roomId, peerId] = JSON.parse(key) as [string, string];
-    await call((o, cb) => client.ClosePeer({ peer: { roomId, peerId }, reason: 'test done' }, o, cb)).catch(() => {});
-  }
-  joined.clear();
-});
-
-const newRoomId = () => `room-${randomUUID()}`;
-let nextSsrc = 10_000_000;
-
-async function join(roomId: string, peerId: string): Promise<RouterCapabilities> {
-  joined.add(JSON.stringify([roomId, peerId]));
-  const response = await call<{ rtpCapabilitiesJson: string }>((o, cb) =>
-    client.GetRouterRtpCapabilities({ peer: { roomId, peerId } }, o, cb),
-  );
-  return JSON.parse(response.rtpCapabilitiesJson) as RouterCapabilities;
-}
-
-function createTransport(roomId: string, peerId: string, direction = 'TRANSPORT_DIRECTION_SEND') {
-  return call<CreateWebRtcTransportResponse__Output>((o, cb) =>
-    client.CreateWebRtcTransport({ peer: { roomId, peerId }, direction: direction as 'TRANSPORT_DIRECTION_SEND' }, o, cb),
-  );
-}
-
-async function produce(
-  roomId: string,
-  peerId: string,
-  transportId: string,
-  capabilities: RouterCapabilities,
-  kind: 'audio' | 'video' = 'audio',
-): Promise<string> {
-  nextSsrc += 1;
-  const response = await call<{ producerId: string }>((o, cb) =>
-    client.Produce(
-      {
-        peer: { roomId, peerId },
-        transportId,
-        kind: kind === 'audio' ? 'MEDIA_KIND_AUDIO' : 'MEDIA_KIND_VIDEO',
-        rtpParametersJson: producerRtpParameters(capabilities, kind, nextSsrc),
-        source: kind === 'audio' ? 'mic' : 'camera',
-        paused: false,
-      },
-      o,
-      cb,
-    ),
-  );
-  return response.producerId;
-}
-
-function consume(roomId: string, peerId: string, transportId: string, producerId: string, rtpCapabilitiesJson: string) {
-  return call<ConsumeResponse__Output>((o, cb) =>
-    client.Consume({ peer: { roomId, peerId }, transportId, producerId, rtpCapabilitiesJson }, o, cb),
-  );
-}
-
-function getRoom(roomId: string) {
-  return call<GetRoomResponse__Output>((o, cb) => client.GetRoom({ roomId }, o, cb));
-}
-
-function getStatus() {
-  return call<GetStatusResponse__Output>((o, cb) => client.GetStatus({}, o, cb));
-}
-
-function closePeer(roomId: string, peerId: string, reason = 'left') {
-  return call<{ closed: boolean; roomClosed: boolean }>((o, cb) => client.ClosePeer({ peer: { roomId, peerId }, reason }, o, cb));
-}
+const { join, createTransport, produce, consume, getRoom, getStatus, closePeer, twoPeerCall, forgetJoined } = lab.calls;
 
 const routerTotal = (statusResponse: GetStatusResponse__Output) =>
   statusResponse.workers.reduce((total, worker) => total + worker.routerCount, 0);
-
-/** alice sends audio on her send transport; bob consumes it on his receive transport. */
-async function twoPeerCall(roomId: string) {
-  const capabilities = await join(roomId, 'alice');
-  await join(roomId, 'bob');
-  const aliceSend = await createTransport(roomId, 'alice', 'TRANSPORT_DIRECTION_SEND');
-  const bobRecv = await createTransport(roomId, 'bob', 'TRANSPORT_DIRECTION_RECV');
-  const producerId = await produce(roomId, 'alice', aliceSend.transportId, capabilities);
-  const consumer = await consume(roomId, 'bob', bobRecv.transportId, producerId, JSON.stringify(capabilities));
-  return { capabilities, aliceSend, bobRecv, producerId, consumer };
-}
 
 /** True while `pid` runs (a zombie waiting to be reaped does not count). */
 function isRunning(pid: number): boolean {
@@ -149,22 +53,13 @@ function isRunning(pid: number): boolean {
   }
 }
 
-/** Polls `read` until `done` holds (for effects that follow an RPC asynchronously). */
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > until) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 // ---- tests -----------------------------------------------------------------------------------
 
 describe('health and introspection', () => {
   it('reports SERVING for the server and for lab.sfu.v1.Sfu once the workers are up', async () => {
-    expect(await checkHealth(sfu.grpcAddress, '')).toBe('SERVING');
-    expect(await checkHealth(sfu.grpcAddress, 'lab.sfu.v1.Sfu')).toBe('SERVING');
+    expect(await checkHealth(lab.sfu.grpcAddress, '')).toBe('SERVING');
+    expect(await checkHealth(lab.sfu.grpcAddress, 'lab.sfu.v1.Sfu')).toBe('SERVING');
   });
 
   it('GetStatus names the node and lists every worker with its load', async () => {
@@ -260,9 +155,9 @@ describe('WebRTC transports', () => {
     await join(roomId, 'alice');
     const { transportId } = await createTransport(roomId, 'alice');
     const peer = { roomId, peerId: 'alice' };
-    await call((o, cb) => client.ConnectWebRtcTransport({ peer, transportId, dtlsParameters: FAKE_DTLS_PARAMETERS }, o, cb));
+    await call((o, cb) => lab.client.ConnectWebRtcTransport({ peer, transportId, dtlsParameters: FAKE_DTLS_PARAMETERS }, o, cb));
     const again = await failure(
-      call((o, cb) => client.ConnectWebRtcTransport({ peer, transportId, dtlsParameters: FAKE_DTLS_PARAMETERS }, o, cb)),
+      call((o, cb) => lab.client.ConnectWebRtcTransport({ peer, transportId, dtlsParameters: FAKE_DTLS_PARAMETERS }, o, cb)),
     );
     expect(again.code).toBe(status.FAILED_PRECONDITION);
     expect(again.details).toMatch(/already connected/);
@@ -274,7 +169,7 @@ describe('WebRTC transports', () => {
     const { transportId } = await createTransport(roomId, 'alice');
     const error = await failure(
       call((o, cb) =>
-        client.ConnectWebRtcTransport(
+        lab.client.ConnectWebRtcTransport(
           { peer: { roomId, peerId: 'alice' }, transportId, dtlsParameters: { role: 'client', fingerprints: [] } },
           o,
           cb,
@@ -287,12 +182,12 @@ describe('WebRTC transports', () => {
 
   it('publishes TransportStateChanged when ICE connects (a real STUN connectivity check)', async () => {
     const roomId = newRoomId();
-    const watcher = await watchEvents(client, [roomId]);
+    const watcher = await watchEvents(lab.client, [roomId]);
     try {
       await join(roomId, 'alice');
       const transport = await createTransport(roomId, 'alice');
       await call((o, cb) =>
-        client.ConnectWebRtcTransport(
+        lab.client.ConnectWebRtcTransport(
           { peer: { roomId, peerId: 'alice' }, transportId: transport.transportId, dtlsParameters: FAKE_DTLS_PARAMETERS },
           o,
           cb,
@@ -324,7 +219,7 @@ describe('WebRTC transports', () => {
     await join(roomId, 'alice');
     const transport = await createTransport(roomId, 'alice');
     const restarted = await call<RestartIceResponse__Output>((o, cb) =>
-      client.RestartIce({ peer: { roomId, peerId: 'alice' }, transportId: transport.transportId }, o, cb),
+      lab.client.RestartIce({ peer: { roomId, peerId: 'alice' }, transportId: transport.transportId }, o, cb),
     );
     expect(restarted.iceParameters?.usernameFragment).toMatch(/.+/);
     expect(restarted.iceParameters?.usernameFragment).not.toBe(transport.iceParameters?.usernameFragment);
@@ -333,10 +228,10 @@ describe('WebRTC transports', () => {
 
   it('CloseTransport closes the transport with its producers, and consumers of those producers elsewhere', async () => {
     const roomId = newRoomId();
-    const watcher = await watchEvents(client, [roomId]);
+    const watcher = await watchEvents(lab.client, [roomId]);
     try {
       const { aliceSend, producerId, consumer } = await twoPeerCall(roomId);
-      await call((o, cb) => client.CloseTransport({ peer: { roomId, peerId: 'alice' }, transportId: aliceSend.transportId }, o, cb));
+      await call((o, cb) => lab.client.CloseTransport({ peer: { roomId, peerId: 'alice' }, transportId: aliceSend.transportId }, o, cb));
 
       const producerClosed = await watcher.next((event) => event.event === 'producerClosed');
       expect(producerClosed).toMatchObject({ roomId, peerId: 'alice', producerClosed: { producerId, reason: 'transportclose' } });
@@ -370,7 +265,7 @@ describe('producers and consumers', () => {
     expect(rtpParameters.codecs[0]?.mimeType).toBe('audio/opus');
 
     const paused = await call<{ paused: boolean }>((o, cb) =>
-      client.PauseConsumer({ peer: { roomId, peerId: 'bob' }, consumerId: consumer.consumerId }, o, cb),
+      lab.client.PauseConsumer({ peer: { roomId, peerId: 'bob' }, consumerId: consumer.consumerId }, o, cb),
     );
     expect(paused.paused).toBe(true); // created paused, still paused
 
@@ -386,9 +281,9 @@ describe('producers and consumers', () => {
     const roomId = newRoomId();
     const { consumer } = await twoPeerCall(roomId);
     const request = { peer: { roomId, peerId: 'bob' }, consumerId: consumer.consumerId };
-    const resumed = await call<{ paused: boolean; producerPaused: boolean }>((o, cb) => client.ResumeConsumer(request, o, cb));
+    const resumed = await call<{ paused: boolean; producerPaused: boolean }>((o, cb) => lab.client.ResumeConsumer(request, o, cb));
     expect(resumed).toEqual({ paused: false, producerPaused: false });
-    const paused = await call<{ paused: boolean; producerPaused: boolean }>((o, cb) => client.PauseConsumer(request, o, cb));
+    const paused = await call<{ paused: boolean; producerPaused: boolean }>((o, cb) => lab.client.PauseConsumer(request, o, cb));
     expect(paused).toEqual({ paused: true, producerPaused: false });
   });
 
@@ -399,7 +294,7 @@ describe('producers and consumers', () => {
     const attempt = (rtpParametersJson: string, kind = 'MEDIA_KIND_AUDIO') =>
       failure(
         call((o, cb) =>
-          client.Produce(
+          lab.client.Produce(
             { peer: { roomId, peerId: 'alice' }, transportId, kind: kind as 'MEDIA_KIND_AUDIO', rtpParametersJson, source: 'mic' },
             o,
             cb,
@@ -430,7 +325,7 @@ describe('producers and consumers', () => {
     // The same SSRC twice on one transport: the worker refuses the second one.
     const once = producerRtpParameters(capabilities, 'audio', 777);
     await call((o, cb) =>
-      client.Produce({ peer: { roomId, peerId: 'alice' }, transportId, kind: 'MEDIA_KIND_AUDIO', rtpParametersJson: once, source: 'mic' }, o, cb),
+      lab.client.Produce({ peer: { roomId, peerId: 'alice' }, transportId, kind: 'MEDIA_KIND_AUDIO', rtpParametersJson: once, source: 'mic' }, o, cb),
     );
     const twice = await attempt(once);
     expect(twice.code).toBe(status.INVALID_ARGUMENT);
@@ -459,12 +354,12 @@ describe('producers and consumers', () => {
   it('CloseConsumer removes the consumer; CloseProducer removes the producer', async () => {
     const roomId = newRoomId();
     const { consumer, producerId } = await twoPeerCall(roomId);
-    await call((o, cb) => client.CloseConsumer({ peer: { roomId, peerId: 'bob' }, consumerId: consumer.consumerId }, o, cb));
+    await call((o, cb) => lab.client.CloseConsumer({ peer: { roomId, peerId: 'bob' }, consumerId: consumer.consumerId }, o, cb));
     expect((await getRoom(roomId)).consumerCount).toBe(0);
-    await call((o, cb) => client.CloseProducer({ peer: { roomId, peerId: 'alice' }, producerId }, o, cb));
+    await call((o, cb) => lab.client.CloseProducer({ peer: { roomId, peerId: 'alice' }, producerId }, o, cb));
     expect((await getRoom(roomId)).producerCount).toBe(0);
     const again = await failure(
-      call((o, cb) => client.CloseConsumer({ peer: { roomId, peerId: 'bob' }, consumerId: consumer.consumerId }, o, cb)),
+      call((o, cb) => lab.client.CloseConsumer({ peer: { roomId, peerId: 'bob' }, consumerId: consumer.consumerId }, o, cb)),
     );
     expect(again.code).toBe(status.NOT_FOUND);
   });
@@ -474,14 +369,14 @@ describe('WatchEvents', () => {
   it('tells the consumer owner when the producer is paused and resumed (and only events of watched rooms)', async () => {
     const roomId = newRoomId();
     const otherRoomId = newRoomId();
-    const watcher = await watchEvents(client, [roomId]);
+    const watcher = await watchEvents(lab.client, [roomId]);
     try {
       const other = await twoPeerCall(otherRoomId);
       const { producerId, consumer } = await twoPeerCall(roomId);
-      await call((o, cb) => client.PauseProducer({ peer: { roomId: otherRoomId, peerId: 'alice' }, producerId: other.producerId }, o, cb));
+      await call((o, cb) => lab.client.PauseProducer({ peer: { roomId: otherRoomId, peerId: 'alice' }, producerId: other.producerId }, o, cb));
 
       const paused = await call<{ paused: boolean }>((o, cb) =>
-        client.PauseProducer({ peer: { roomId, peerId: 'alice' }, producerId }, o, cb),
+        lab.client.PauseProducer({ peer: { roomId, peerId: 'alice' }, producerId }, o, cb),
       );
       expect(paused.paused).toBe(true);
       const pausedEvent = await watcher.next((event) => event.event === 'consumerProducerPaused');
@@ -493,12 +388,12 @@ describe('WatchEvents', () => {
       expect(Number(pausedEvent.timestampMs)).toBeGreaterThan(Date.now() - 60_000);
 
       const state = await call<{ paused: boolean; producerPaused: boolean }>((o, cb) =>
-        client.ResumeConsumer({ peer: { roomId, peerId: 'bob' }, consumerId: consumer.consumerId }, o, cb),
+        lab.client.ResumeConsumer({ peer: { roomId, peerId: 'bob' }, consumerId: consumer.consumerId }, o, cb),
       );
       expect(state).toEqual({ paused: false, producerPaused: true });
 
       const resumed = await call<{ paused: boolean }>((o, cb) =>
-        client.ResumeProducer({ peer: { roomId, peerId: 'alice' }, producerId }, o, cb),
+        lab.client.ResumeProducer({ peer: { roomId, peerId: 'alice' }, producerId }, o, cb),
       );
       expect(resumed.paused).toBe(false);
       const resumedEvent = await watcher.next((event) => event.event === 'consumerProducerResumed');
@@ -516,10 +411,10 @@ describe('WatchEvents', () => {
 
   it('sends ConsumerClosed (producerclose) to the consumer owner when the producer closes', async () => {
     const roomId = newRoomId();
-    const watcher = await watchEvents(client, []);
+    const watcher = await watchEvents(lab.client, []);
     try {
       const { producerId, consumer } = await twoPeerCall(roomId);
-      await call((o, cb) => client.CloseProducer({ peer: { roomId, peerId: 'alice' }, producerId }, o, cb));
+      await call((o, cb) => lab.client.CloseProducer({ peer: { roomId, peerId: 'alice' }, producerId }, o, cb));
       const closed = await watcher.next((event) => event.roomId === roomId && event.event === 'consumerClosed');
       expect(closed).toMatchObject({
         peerId: 'bob',
@@ -535,7 +430,7 @@ describe('WatchEvents', () => {
   });
 
   it('refuses malformed room ids with INVALID_ARGUMENT', async () => {
-    const stream = client.WatchEvents({ roomIds: ['ok', ''] });
+    const stream = lab.client.WatchEvents({ roomIds: ['ok', ''] });
     stream.on('data', () => {});
     stream.on('error', () => {});
     const final = await new Promise<{ code: number; details: string }>((resolve) => stream.once('status', resolve));
@@ -548,7 +443,7 @@ describe('ClosePeer', () => {
   it('is idempotent, and the last peer leaving closes the room and its router', async () => {
     const before = routerTotal(await getStatus());
     const roomId = newRoomId();
-    const watcher = await watchEvents(client, [roomId]);
+    const watcher = await watchEvents(lab.client, [roomId]);
     try {
       await twoPeerCall(roomId);
       expect(routerTotal(await getStatus())).toBe(before + 1);
@@ -584,21 +479,21 @@ describe('ClosePeer', () => {
 
 describe('refusals', () => {
   it('INVALID_ARGUMENT names the wrong field, and the SFU keeps serving', async () => {
-    const noPeer = await failure(call((o, cb) => client.GetRouterRtpCapabilities({}, o, cb)));
+    const noPeer = await failure(call((o, cb) => lab.client.GetRouterRtpCapabilities({}, o, cb)));
     expect(noPeer.code).toBe(status.INVALID_ARGUMENT);
     expect(noPeer.details).toBe('peer: is required');
 
     const emptyRoom = await failure(
-      call((o, cb) => client.CreateWebRtcTransport({ peer: { roomId: '', peerId: 'alice' } }, o, cb)),
+      call((o, cb) => lab.client.CreateWebRtcTransport({ peer: { roomId: '', peerId: 'alice' } }, o, cb)),
     );
     expect(emptyRoom.code).toBe(status.INVALID_ARGUMENT);
     expect(emptyRoom.details).toBe('peer.room_id: must be 1..128 characters');
 
-    const noTransport = await failure(call((o, cb) => client.RestartIce({ peer: { roomId: 'r', peerId: 'p' } }, o, cb)));
+    const noTransport = await failure(call((o, cb) => lab.client.RestartIce({ peer: { roomId: 'r', peerId: 'p' } }, o, cb)));
     expect(noTransport.code).toBe(status.INVALID_ARGUMENT);
     expect(noTransport.details).toMatch(/^transport_id: is required/);
 
-    const noRoomId = await failure(call((o, cb) => client.GetRoom({ roomId: '' }, o, cb)));
+    const noRoomId = await failure(call((o, cb) => lab.client.GetRoom({ roomId: '' }, o, cb)));
     expect(noRoomId.code).toBe(status.INVALID_ARGUMENT);
     expect(noRoomId.details).toBe('room_id: must be 1..128 characters');
 
@@ -618,15 +513,15 @@ describe('refusals', () => {
 
     const peer = { roomId, peerId: 'alice' };
     const cases = await Promise.all([
-      failure(call((o, cb) => client.RestartIce({ peer, transportId: 'nope' }, o, cb))),
-      failure(call((o, cb) => client.CloseTransport({ peer, transportId: 'nope' }, o, cb))),
-      failure(call((o, cb) => client.ConnectWebRtcTransport({ peer, transportId: 'nope', dtlsParameters: FAKE_DTLS_PARAMETERS }, o, cb))),
-      failure(call((o, cb) => client.CloseProducer({ peer, producerId: 'nope' }, o, cb))),
-      failure(call((o, cb) => client.PauseProducer({ peer, producerId: 'nope' }, o, cb))),
-      failure(call((o, cb) => client.ResumeProducer({ peer, producerId: 'nope' }, o, cb))),
-      failure(call((o, cb) => client.ResumeConsumer({ peer, consumerId: 'nope' }, o, cb))),
-      failure(call((o, cb) => client.PauseConsumer({ peer, consumerId: 'nope' }, o, cb))),
-      failure(call((o, cb) => client.CloseConsumer({ peer, consumerId: 'nope' }, o, cb))),
+      failure(call((o, cb) => lab.client.RestartIce({ peer, transportId: 'nope' }, o, cb))),
+      failure(call((o, cb) => lab.client.CloseTransport({ peer, transportId: 'nope' }, o, cb))),
+      failure(call((o, cb) => lab.client.ConnectWebRtcTransport({ peer, transportId: 'nope', dtlsParameters: FAKE_DTLS_PARAMETERS }, o, cb))),
+      failure(call((o, cb) => lab.client.CloseProducer({ peer, producerId: 'nope' }, o, cb))),
+      failure(call((o, cb) => lab.client.PauseProducer({ peer, producerId: 'nope' }, o, cb))),
+      failure(call((o, cb) => lab.client.ResumeProducer({ peer, producerId: 'nope' }, o, cb))),
+      failure(call((o, cb) => lab.client.ResumeConsumer({ peer, consumerId: 'nope' }, o, cb))),
+      failure(call((o, cb) => lab.client.PauseConsumer({ peer, consumerId: 'nope' }, o, cb))),
+      failure(call((o, cb) => lab.client.CloseConsumer({ peer, consumerId: 'nope' }, o, cb))),
     ]);
     for (const error of cases) {
       expect(error.code).toBe(status.NOT_FOUND);
@@ -642,12 +537,12 @@ describe('refusals', () => {
     const asBob = { roomId, peerId: 'bob' };
 
     const connect = await failure(
-      call((o, cb) => client.ConnectWebRtcTransport({ peer: asBob, transportId: aliceSend.transportId, dtlsParameters: FAKE_DTLS_PARAMETERS }, o, cb)),
+      call((o, cb) => lab.client.ConnectWebRtcTransport({ peer: asBob, transportId: aliceSend.transportId, dtlsParameters: FAKE_DTLS_PARAMETERS }, o, cb)),
     );
     expect(connect.code).toBe(status.NOT_FOUND);
     const produceOnAlices = await failure(
       call((o, cb) =>
-        client.Produce(
+        lab.client.Produce(
           {
             peer: asBob,
             transportId: aliceSend.transportId,
@@ -665,9 +560,9 @@ describe('refusals', () => {
       consume(roomId, 'mallory', bobRecv.transportId, producerId, JSON.stringify(capabilities)),
     );
     expect(consumeOnBobs.code).toBe(status.NOT_FOUND);
-    const pauseAlices = await failure(call((o, cb) => client.PauseProducer({ peer: asMallory, producerId }, o, cb)));
+    const pauseAlices = await failure(call((o, cb) => lab.client.PauseProducer({ peer: asMallory, producerId }, o, cb)));
     expect(pauseAlices.code).toBe(status.NOT_FOUND);
-    const closeBobs = await failure(call((o, cb) => client.CloseConsumer({ peer: asMallory, consumerId: consumer.consumerId }, o, cb)));
+    const closeBobs = await failure(call((o, cb) => lab.client.CloseConsumer({ peer: asMallory, consumerId: consumer.consumerId }, o, cb)));
     expect(closeBobs.code).toBe(status.NOT_FOUND);
 
     const unknownProducer = await failure(consume(roomId, 'bob', bobRecv.transportId, 'nope', JSON.stringify(capabilities)));
@@ -683,7 +578,7 @@ describe('deadlines', () => {
   it('a request whose deadline passed on arrival gets DEADLINE_EXCEEDED and creates nothing', async () => {
     const roomId = newRoomId();
     const response = await rawUnary(
-      sfu.grpcAddress,
+      lab.sfu.grpcAddress,
       'GetRouterRtpCapabilities',
       { peer: { roomId, peerId: 'late' } },
       '1n', // 1 ns: gone by the time the request is read
@@ -698,7 +593,7 @@ describe('deadlines', () => {
   it('grpc-js calls with an expired deadline fail with DEADLINE_EXCEEDED', async () => {
     const roomId = newRoomId();
     const error = await failure(
-      call((o, cb) => client.GetRouterRtpCapabilities({ peer: { roomId, peerId: 'late' } }, o, cb), Date.now() - 1000),
+      call((o, cb) => lab.client.GetRouterRtpCapabilities({ peer: { roomId, peerId: 'late' } }, o, cb), Date.now() - 1000),
     );
     expect(error.code).toBe(status.DEADLINE_EXCEEDED);
     expect((await getRoom(roomId)).exists).toBe(false);
@@ -713,7 +608,7 @@ describe('deadlines', () => {
     process.kill(workerPid, 'SIGSTOP');
     try {
       const error = await failure(
-        call((o, cb) => client.CreateWebRtcTransport({ peer: { roomId, peerId: 'alice' } }, o, cb), Date.now() + 300),
+        call((o, cb) => lab.client.CreateWebRtcTransport({ peer: { roomId, peerId: 'alice' } }, o, cb), Date.now() + 300),
       );
       expect(error.code).toBe(status.DEADLINE_EXCEEDED);
       await new Promise((resolve) => setTimeout(resolve, 200)); // the SFU-side deadline has passed too
@@ -735,7 +630,7 @@ describe('deadlines', () => {
     for (const pid of pids) process.kill(pid, 'SIGSTOP');
     try {
       const error = await failure(
-        call((o, cb) => client.GetRouterRtpCapabilities({ peer: { roomId, peerId: 'alice' } }, o, cb), Date.now() + 300),
+        call((o, cb) => lab.client.GetRouterRtpCapabilities({ peer: { roomId, peerId: 'alice' } }, o, cb), Date.now() + 300),
       );
       expect(error.code).toBe(status.DEADLINE_EXCEEDED);
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -743,8 +638,8 @@ describe('deadlines', () => {
       for (const pid of pids) process.kill(pid, 'SIGCONT');
     }
     // The router arrives once the workers run again; the SFU closes the room nobody joined.
-    await sfu.waitForLog((line) => line.msg === 'room closed' && line.roomId === roomId);
-    expect(sfu.logs.find((line) => line.msg === 'room closed' && line.roomId === roomId)?.reason).toBe('abandoned');
+    await lab.sfu.waitForLog((line) => line.msg === 'room closed' && line.roomId === roomId);
+    expect(lab.sfu.logs.find((line) => line.msg === 'room closed' && line.roomId === roomId)?.reason).toBe('abandoned');
     expect((await getRoom(roomId)).exists).toBe(false);
     const statusAfter = await getStatus();
     expect(statusAfter.roomCount).toBe(0);
@@ -756,7 +651,7 @@ describe('metrics', () => {
   it('GET /metrics exposes the load gauges with current values and the gRPC request metrics', async () => {
     const roomId = newRoomId();
     await twoPeerCall(roomId);
-    const response = await fetch(sfu.metricsUrl);
+    const response = await fetch(lab.sfu.metricsUrl);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
     const text = await response.text();
@@ -768,18 +663,18 @@ describe('metrics', () => {
     expect(text).toMatch(/^sfu_consumers\{kind="audio"\} 1$/m);
     expect(text).toMatch(/^sfu_grpc_requests_total\{method="Produce",code="OK"\} \d+$/m);
     expect(text).toMatch(/^sfu_grpc_requests_total\{method="CreateWebRtcTransport",code="NOT_FOUND"\} \d+$/m);
-    expect(text).toMatch(/^sfu_grpc_request_duration_seconds_bucket\{le="0.005",method="Consume"\} \d+$/m);
+    expect(text).toMatch(/^sfu_grpc_request_duration_seconds_bucket\{le="0.005",method="Consume",code="OK"\} \d+$/m);
     expect(text).toMatch(/^sfu_worker_deaths_total 0$/m);
     expect(text).toMatch(/^process_cpu_seconds_total /m);
 
-    expect((await fetch(sfu.metricsUrl.replace('/metrics', '/nope'))).status).toBe(404);
+    expect((await fetch(lab.sfu.metricsUrl.replace('/metrics', '/nope'))).status).toBe(404);
   });
 });
 
 describe('worker failure', () => {
   it('a dead worker closes its rooms (RoomClosed "worker died") and is replaced', async () => {
     const roomId = newRoomId();
-    const watcher = await watchEvents(client, [roomId]);
+    const watcher = await watchEvents(lab.client, [roomId]);
     try {
       await join(roomId, 'alice');
       const { workerPid } = await getRoom(roomId);
@@ -793,12 +688,12 @@ describe('worker failure', () => {
       const replaced = await eventually(getStatus, (value) => value.workers.length === 2);
       expect(replaced.workers.map((worker) => worker.pid)).not.toContain(workerPid);
       expect(replaced.workers).toHaveLength(2);
-      expect(await checkHealth(sfu.grpcAddress, 'lab.sfu.v1.Sfu')).toBe('SERVING');
+      expect(await checkHealth(lab.sfu.grpcAddress, 'lab.sfu.v1.Sfu')).toBe('SERVING');
 
       // The room can be opened again.
       await join(roomId, 'alice');
       expect((await getRoom(roomId)).exists).toBe(true);
-      const metrics = await (await fetch(sfu.metricsUrl)).text();
+      const metrics = await (await fetch(lab.sfu.metricsUrl)).text();
       expect(metrics).toMatch(/^sfu_worker_deaths_total 1$/m);
     } finally {
       watcher.cancel();
@@ -810,14 +705,14 @@ describe('shutdown', () => {
   it('on SIGTERM ends event streams with UNAVAILABLE, closes the workers and exits 0', async () => {
     const roomId = newRoomId();
     await join(roomId, 'alice');
-    const watcher = await watchEvents(client, []);
+    const watcher = await watchEvents(lab.client, []);
     const { workers } = await getStatus();
-    joined.clear(); // the SFU goes away: nothing to clean up
+    forgetJoined(); // the SFU goes away: nothing to clean up
 
-    expect(await sfu.stop()).toBe(0);
+    expect(await lab.sfu.stop()).toBe(0);
     const final = await watcher.status;
     expect(final.code).toBe(status.UNAVAILABLE);
-    expect(sfu.logs.some((line) => line.msg === 'stopped')).toBe(true);
+    expect(lab.sfu.logs.some((line) => line.msg === 'stopped')).toBe(true);
     for (const { pid } of workers) expect(isRunning(pid)).toBe(false);
   });
 });

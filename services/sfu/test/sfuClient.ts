@@ -51,8 +51,8 @@ export type EventWatcher = {
 };
 
 /** Subscribes and resolves once the SFU has sent the response headers, i.e. once it is subscribed. */
-export function watchEvents(client: SfuClient, roomIds: string[]): Promise<EventWatcher> {
-  const stream = client.WatchEvents({ roomIds });
+export function watchEvents(client: SfuClient, roomIds: string[], signalingInstance = ''): Promise<EventWatcher> {
+  const stream = client.WatchEvents({ roomIds, signalingInstance });
   const events: SfuEvent__Output[] = [];
   const waiters = new Set<{ predicate: (event: SfuEvent__Output) => boolean; resolve: (event: SfuEvent__Output) => void }>();
   stream.on('data', (event: SfuEvent__Output) => {

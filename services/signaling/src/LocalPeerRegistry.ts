@@ -9,8 +9,10 @@ import type { SignalingMetrics } from './metrics.ts';
 export interface LocalPeer {
   readonly roomId: string;
   readonly peerId: string;
-  /** Acts on an SFU event about this peer (pushes to its socket, updates room state). */
+  /** Acts on an SFU event about this peer, or about its whole room (RoomClosed, ActiveSpeakerChanged). */
   handleSfuEvent(event: SfuEvent__Output): void;
+  /** The SFU no longer holds this peer's media (found by reconciliation): tell its page to set it up again. */
+  mediaLost(reason: string): void;
 }
 
 export class LocalPeerRegistry {
@@ -42,8 +44,29 @@ export class LocalPeerRegistry {
     return this.#peers.size;
   }
 
-  /** Hands an SFU event to the local peer it concerns; false when that peer is not on this instance. */
+  /** Every local peer, grouped by room. */
+  byRoom(): Map<string, LocalPeer[]> {
+    const rooms = new Map<string, LocalPeer[]>();
+    for (const peer of this.#peers.values()) {
+      const list = rooms.get(peer.roomId);
+      if (list) list.push(peer);
+      else rooms.set(peer.roomId, [peer]);
+    }
+    return rooms;
+  }
+
+  /**
+   * Hands an SFU event to the local peer it concerns — to every local peer of the room for a
+   * room-wide one (RoomClosed, ActiveSpeakerChanged) — and returns whether any peer here took it.
+   * Every instance watches every room's events, so a room-wide event reaches each peer of the room
+   * exactly once, through the instance that holds its socket, without a relay over the room bus.
+   */
   routeSfuEvent(event: SfuEvent__Output): boolean {
+    if (event.event === 'roomClosed' || event.event === 'activeSpeakerChanged') {
+      const peers = this.byRoom().get(event.roomId) ?? [];
+      for (const peer of peers) peer.handleSfuEvent(event);
+      return peers.length > 0;
+    }
     const peer = this.#peers.get(event.peerId);
     if (!peer || peer.roomId !== event.roomId) return false;
     peer.handleSfuEvent(event);

@@ -25,9 +25,25 @@ export class InvalidStateError extends Error {
 export class NotFoundError extends Error {
   override name = 'NotFoundError';
 }
+/** Too many requests (socket rate, reportStats' minimum interval, room creations per address); the socket keeps working. */
+export class RateLimitedError extends Error {
+  override name = 'RateLimitedError';
+}
+/** The request would take the peer past a per-peer cap (transports, producers, consumers); nothing was created. */
+export class LimitExceededError extends Error {
+  override name = 'LimitExceededError';
+}
 /** A dependency (SFU, database) cannot serve the request now. */
 export class UnavailableError extends Error {
   override name = 'UnavailableError';
+}
+/**
+ * A database operation got no answer within its bound (SIGNALING_DB_QUERY_TIMEOUT_MS): the database is
+ * stalled or overloaded. A kind of UnavailableError, so the client gets `unavailable` and may retry;
+ * its own class so metrics can count timeouts apart from refused connections.
+ */
+export class DatabaseTimeoutError extends UnavailableError {
+  override name = 'DatabaseTimeoutError';
 }
 
 /** A failed SFU call, carrying the gRPC status so the table below can classify it. */
@@ -51,6 +67,8 @@ const ERROR_CLASS_CODES: ReadonlyArray<readonly [abstract new (...args: never[])
   [InvalidStateError, ErrorCode.InvalidState],
   [NotFoundError, ErrorCode.NotFound],
   [UnavailableError, ErrorCode.Unavailable],
+  [RateLimitedError, ErrorCode.RateLimited],
+  [LimitExceededError, ErrorCode.LimitExceeded],
 ];
 
 /** gRPC status codes from the SFU (see the status list at the top of sfu.proto) → protocol error codes. */
@@ -60,6 +78,8 @@ const GRPC_STATUS_CODES: ReadonlyMap<GrpcStatus, ErrorCode> = new Map([
   [GrpcStatus.FAILED_PRECONDITION, ErrorCode.InvalidState],
   [GrpcStatus.UNAVAILABLE, ErrorCode.Unavailable],
   [GrpcStatus.DEADLINE_EXCEEDED, ErrorCode.Unavailable],
+  // The SFU's own per-peer caps (defence in depth behind signaling's, which are lower).
+  [GrpcStatus.RESOURCE_EXHAUSTED, ErrorCode.LimitExceeded],
 ]);
 
 /** The protocol error code for any thrown value. */

@@ -10,7 +10,12 @@ import { CLIENT_DTLS_PARAMETERS, opusRtpParameters, vp8RtpParameters } from './s
 import { type SignalingClient, waitUntil } from './support/SignalingClient.ts';
 import { useSignalingLab } from './support/signalingLab.ts';
 
-const { lab, db, connect, newRoom } = useSignalingLab({ roomPrefix: 'flow', env: { SIGNALING_LOG_LEVEL: 'debug' } });
+/** Short, so the tests see a lost socket's session both held and, after it, released. */
+const RESUME_GRACE_SECONDS = 1;
+const { lab, db, connect, newRoom } = useSignalingLab({
+  roomPrefix: 'flow',
+  env: { SIGNALING_LOG_LEVEL: 'debug', SIGNALING_RESUME_GRACE_SECONDS: String(RESUME_GRACE_SECONDS) },
+});
 let sfu: SfuGateway;
 
 beforeAll(() => {
@@ -188,6 +193,37 @@ describe('media', () => {
     expect((await bobConsumerClosed).reason).toEqual(expect.any(String));
   });
 
+  test('a screen share is a third producer beside mic and camera: the others receive it as `screen`, it leaves videoMuted alone, it is closed, not muted', async () => {
+    const { alice, bob } = await aliceAndBob();
+    const aliceSend = await alice.client.call('createTransport', { direction: 'send' });
+    const bobRecv = await bob.client.call('createTransport', { direction: 'recv' });
+    await produceMic(alice.client, aliceSend.transportId);
+    await alice.client.call('produce', { transportId: aliceSend.transportId, kind: 'video', source: 'camera', rtpParameters: vp8RtpParameters() });
+    // The default per-peer cap lets a page send all three at once.
+    const bobSeesScreen = bob.client.nextPush('newProducer', (data) => data.producer.source === 'screen');
+    const { producerId: screenId } = await alice.client.call('produce', {
+      transportId: aliceSend.transportId,
+      kind: 'video',
+      source: 'screen',
+      rtpParameters: { ...vp8RtpParameters(33_333_333), mid: '2' },
+    });
+    expect(await bobSeesScreen).toEqual({ peerId: alice.join.peerId, producer: { producerId: screenId, kind: 'video', source: 'screen', paused: false } });
+    const screenConsumer = await consumeAs(bob, bobRecv.transportId, screenId);
+    expect(screenConsumer).toMatchObject({ peerId: alice.join.peerId, kind: 'video', source: 'screen' });
+
+    // Turning the camera off says videoMuted although the screen still goes out.
+    const cameraOff = await alice.client.call('setMuted', { source: 'camera', muted: true });
+    expect(cameraOff).toEqual({ audioMuted: false, videoMuted: true });
+    const muteScreen = await alice.client.request('setMuted', { source: 'screen' as 'camera', muted: true });
+    expect(muteScreen).toMatchObject({ ok: false, error: { code: 'invalid_message', message: expect.stringContaining('a screen share is stopped with closeProducer') } });
+
+    const bobSeesScreenClosed = bob.client.nextPush('producerClosed', (data) => data.producerId === screenId);
+    const bobConsumerClosed = bob.client.nextPush('consumerClosed', (data) => data.consumerId === screenConsumer.consumerId);
+    await alice.client.call('closeProducer', { producerId: screenId });
+    expect(await bobSeesScreenClosed).toEqual({ peerId: alice.join.peerId, producerId: screenId });
+    await bobConsumerClosed;
+  });
+
   test('produce with a source that does not match the kind is refused, naming both', async () => {
     const { client } = await joined(newRoom(), 'Alice');
     const send = await client.call('createTransport', { direction: 'send' });
@@ -261,18 +297,50 @@ describe('leaving', () => {
     }
   });
 
-  test('a socket that just closes (tab reload) is released as "disconnected"', async () => {
+  test('a socket that vanishes (crashed tab, network gone) is held for the resume grace, then released as "disconnected"', async () => {
     const { roomId, alice, bob } = await aliceAndBob();
     await sendMic(alice);
 
     const bobSeesAliceGo = bob.client.nextPush('peerLeft');
     alice.client.ws.terminate(); // no close frame at all, like a crashed tab
+    const vanishedAt = performance.now();
     expect(await bobSeesAliceGo).toEqual({ peerId: alice.join.peerId, reason: 'disconnected' });
+    expect(performance.now() - vanishedAt).toBeGreaterThanOrEqual(RESUME_GRACE_SECONDS * 1000 * 0.9);
     await untilSessionEndedAs(alice.join.peerId, 'disconnected');
 
     await bob.client.close();
     await waitUntil(async () => !(await sfuRoom(roomId)).exists, 10_000, 'the SFU room to close');
     await untilSessionEndedAs(bob.join.peerId, 'disconnected');
+  });
+
+  test('a page whose socket closes on purpose (1001: reload, tab closed) is released at once', async () => {
+    const { alice, bob } = await aliceAndBob();
+    const bobSeesAliceGo = bob.client.nextPush('peerLeft');
+    const closedAt = performance.now();
+    alice.client.ws.close(1001);
+    expect(await bobSeesAliceGo).toEqual({ peerId: alice.join.peerId, reason: 'disconnected' });
+    expect(performance.now() - closedAt).toBeLessThan(RESUME_GRACE_SECONDS * 1000);
+    await untilSessionEndedAs(alice.join.peerId, 'disconnected');
+  });
+
+  test('a vanished socket resumed from a new one within the grace: the same peer, the others see nothing, missed pushes follow', async () => {
+    const { roomId, alice, bob } = await aliceAndBob();
+    alice.client.ws.terminate();
+    await sendMic(bob); // while alice is away
+    const again = await connect();
+    const resumed = await again.call('resume', { resumeToken: alice.join.resumeToken });
+    expect(resumed.peerId).toBe(alice.join.peerId);
+    expect(resumed.peers.map((peer) => peer.peerId)).toEqual([bob.join.peerId]);
+    await waitUntil(async () => again.pushesOf('newProducer').length > 0, 5_000, 'the missed newProducer');
+    expect(again.pushesOf('newProducer').map((push) => push.peerId)).toEqual([bob.join.peerId]);
+    // Past the grace, alice is still there: her session lives on the new socket.
+    await new Promise((resolve) => setTimeout(resolve, RESUME_GRACE_SECONDS * 1000 * 1.5));
+    expect(bob.client.pushesOf('peerLeft')).toHaveLength(0);
+    const transport = await again.call('createTransport', { direction: 'recv' });
+    expect(transport.transportId).toBeTruthy();
+    const room = await sfuRoom(roomId);
+    expect(room.peers.find((peer) => peer.peerId === alice.join.peerId)?.transportIds).toContain(transport.transportId);
+    expect((await sessionOf(db().pool, alice.join.peerId))?.left_at).toBeNull();
   });
 
   test('leave followed at once by close is released exactly once', async () => {

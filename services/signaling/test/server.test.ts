@@ -29,6 +29,8 @@ const { connect, newRoom } = useSignalingClients({ wsUrl: () => signaling.wsUrl,
 
 const MAX_PEERS = 2;
 const IDLE_TIMEOUT_SECONDS = 8;
+/** A lost socket's session waits this long for a resume before it is released. */
+const RESUME_GRACE_SECONDS = 1;
 
 function startSfu(): Promise<Lab> {
   return startLab({ services: ['sfu'], sfuGrpcPort: sfuPort });
@@ -49,8 +51,8 @@ function rawGet(pathAndQuery: string): Promise<{ status: number; headers: http.I
   });
 }
 
-async function healthStatus(): Promise<number> {
-  return (await fetch(`${signaling.httpUrl}/healthz`)).status;
+async function readyStatus(): Promise<number> {
+  return (await fetch(`${signaling.httpUrl}/readyz`)).status;
 }
 
 beforeAll(async () => {
@@ -69,6 +71,7 @@ beforeAll(async () => {
       SIGNALING_STATIC_DIR: staticDir,
       SIGNALING_MAX_PEERS_PER_ROOM: String(MAX_PEERS),
       SIGNALING_IDLE_TIMEOUT_SECONDS: String(IDLE_TIMEOUT_SECONDS),
+      SIGNALING_RESUME_GRACE_SECONDS: String(RESUME_GRACE_SECONDS),
       SIGNALING_LOG_LEVEL: 'debug',
     },
   });
@@ -84,16 +87,21 @@ afterAll(async () => {
 });
 
 describe('HTTP endpoints', () => {
-  test('GET /healthz → 200 {"status":"ok"} when the database and the SFU are up', async () => {
-    const response = await fetch(`${signaling.httpUrl}/healthz`);
-    expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ok' });
+  test('GET /healthz (liveness) → 200 {"status":"ok"}; GET /readyz → 200 {"status":"ready"} when the database and the SFU are up', async () => {
+    const live = await fetch(`${signaling.httpUrl}/healthz`);
+    expect(live.status).toBe(200);
+    expect(await live.json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`${signaling.httpUrl}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready' });
   });
 
-  test('GET /metrics exposes sockets, rooms, peers, messages and join durations', async () => {
+  test('GET /metrics exposes the signaling catalogue of docs/metrics.md: presence, messages, errors, latencies', async () => {
     const client = await connect();
     await client.call('join', { roomId: newRoom(), displayName: 'Metered' });
     await client.request('createTransport', { direction: 'sideways' } as never);
+    await client.call('createTransport', { direction: 'recv' });
+    await fetch(`${signaling.httpUrl}/readyz`);
     const response = await fetch(`${signaling.httpUrl}/metrics`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/plain');
@@ -101,9 +109,19 @@ describe('HTTP endpoints', () => {
     expect(text).toMatch(/^signaling_connected_sockets [1-9]/m);
     expect(text).toMatch(/^signaling_rooms [1-9]/m);
     expect(text).toMatch(/^signaling_peers [1-9]/m);
-    expect(text).toMatch(/^signaling_messages_total\{method="join",result="ok"\} [1-9]/m);
-    expect(text).toMatch(/^signaling_messages_total\{method="createTransport",result="invalid_message"\} [1-9]/m);
+    expect(text).toMatch(/^signaling_messages_total\{direction="in",type="join",result="ok"\} [1-9]/m);
+    expect(text).toMatch(/^signaling_messages_total\{direction="in",type="createTransport",result="invalid_message"\} [1-9]/m);
+    expect(text).toMatch(/^signaling_messages_total\{direction="out",type="response",result="ok"\} [1-9]/m);
+    expect(text).toMatch(/^signaling_errors_total\{code="invalid_message"\} [1-9]/m);
+    expect(text).toMatch(/^signaling_message_handling_duration_seconds_count\{type="join"\} [1-9]/m);
     expect(text).toMatch(/^signaling_join_duration_seconds_count [1-9]/m);
+    expect(text).toMatch(/^signaling_join_phase_duration_seconds_count\{phase="socket_to_joined"\} [1-9]/m);
+    expect(text).toMatch(/^signaling_sfu_request_duration_seconds_count\{method="GetRouterRtpCapabilities",code="OK"\} [1-9]/m);
+    expect(text).toMatch(/^signaling_sfu_request_duration_seconds_count\{method="CreateWebRtcTransport",code="OK"\} [1-9]/m);
+    // instance_heartbeat is not listed: its first beat comes SIGNALING_INSTANCE_HEARTBEAT_SECONDS after start.
+    for (const query of ['ensure_room', 'session_started', 'readiness', 'close_previous_sessions']) {
+      expect(text).toMatch(new RegExp(`^signaling_db_query_duration_seconds_count\\{query="${query}"\\} [1-9]`, 'm'));
+    }
   });
 
   test('the built client is served: index, hashed assets cached for good, SPA routes, 404s', async () => {
@@ -156,7 +174,7 @@ describe('room capacity', () => {
 });
 
 describe('idle timeout', () => {
-  test(`a socket that stops answering is closed within ~${IDLE_TIMEOUT_SECONDS} s and released as "disconnected"`, { timeout: 60_000 }, async () => {
+  test(`a socket that stops answering is closed within ~${IDLE_TIMEOUT_SECONDS} s and released as "disconnected" after the resume grace`, { timeout: 60_000 }, async () => {
     const roomId = newRoom();
     const silent = await connect();
     const silentJoin = await silent.call('join', { roomId, displayName: 'Frozen tab' });
@@ -167,19 +185,21 @@ describe('idle timeout', () => {
     (silent.ws as unknown as { _socket: Socket })._socket.pause();
     const started = Date.now();
     expect(await left).toEqual({ peerId: silentJoin.peerId, reason: 'disconnected' });
-    expect(Date.now() - started).toBeLessThan((IDLE_TIMEOUT_SECONDS + 8) * 1000);
+    expect(Date.now() - started).toBeLessThan((IDLE_TIMEOUT_SECONDS + RESUME_GRACE_SECONDS + 8) * 1000);
     await waitUntil(async () => (await sessionOf(db().pool, silentJoin.peerId))?.leave_reason === 'disconnected', 10_000, 'session ended');
     silent.ws.terminate();
   });
 });
 
 describe('SFU outage', () => {
-  test('while the SFU is down: /healthz 503, join → unavailable; once it is back everything works again', { timeout: 120_000 }, async () => {
+  test('while the SFU is down: /readyz 503 (/healthz still 200), join → unavailable; once it is back everything works again', { timeout: 120_000 }, async () => {
     await sfuLab!.stop();
     sfuLab = undefined;
-    await waitUntil(async () => (await healthStatus()) === 503, 15_000, '/healthz to report 503');
-    const health = await (await fetch(`${signaling.httpUrl}/healthz`)).json();
-    expect(health).toMatchObject({ status: 'unavailable', checks: { sfu: 'not serving', database: 'ok' } });
+    await waitUntil(async () => (await readyStatus()) === 503, 15_000, '/readyz to report 503');
+    const readiness = (await (await fetch(`${signaling.httpUrl}/readyz`)).json()) as { status: string; reasons: string[] };
+    expect(readiness).toMatchObject({ status: 'not ready', reasons: expect.arrayContaining(['sfu: not serving']) });
+    expect(readiness.reasons.some((reason) => reason.startsWith('database'))).toBe(false);
+    expect((await fetch(`${signaling.httpUrl}/healthz`)).status).toBe(200);
 
     const roomId = newRoom();
     const client = await connect();
@@ -190,7 +210,7 @@ describe('SFU outage', () => {
     expect(failed.rows).toEqual([{ leave_reason: 'join_failed', left_at: expect.any(Date) }]);
 
     sfuLab = await startSfu();
-    await waitUntil(async () => (await healthStatus()) === 200, 30_000, '/healthz to report 200');
+    await waitUntil(async () => (await readyStatus()) === 200, 30_000, '/readyz to report 200');
 
     // The same socket may try again; the SFU event feed is re-subscribed (consumerClosed arrives).
     const alice = await client.call('join', { roomId, displayName: 'Alice' });

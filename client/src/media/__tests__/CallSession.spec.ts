@@ -3,11 +3,13 @@
  * browser handler — with a scripted server on one side and mediasoup-client's own FakeHandler on
  * the other. The real thing (browsers, SFU, signaling) is covered by e2e/.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Device, FakeHandler, testFakeParameters } from 'mediasoup-client';
 import { SIGNALING_SUBPROTOCOL, type PeerInfo } from '@lab/proto/signaling';
 import type { SocketLike } from '../../signaling/SignalingClient.ts';
 import { CallSession, type CallSessionEvents } from '../CallSession.ts';
+import { sleep } from '../../lib/backoff.ts';
+import type { Producer, Transport } from 'mediasoup-client/types';
 
 type Request = { id: number; method: string; data: Record<string, unknown> };
 type Handler = (data: Record<string, unknown>) => unknown;
@@ -44,7 +46,8 @@ class ScriptedServer implements SocketLike {
         const data = handler ? handler(request.data) : {};
         this.#deliver({ id: request.id, ok: true, data });
       } catch (error) {
-        this.#deliver({ id: request.id, ok: false, error: { code: 'unavailable', message: (error as Error).message } });
+        const code = (error as { code?: string }).code ?? 'unavailable';
+        this.#deliver({ id: request.id, ok: false, error: { code, message: (error as Error).message } });
       }
     }, 1);
   }
@@ -98,6 +101,8 @@ class StubTrack extends EventTarget {
   }
 }
 
+const RESUME_TOKEN = 'resume-token-0123456789';
+
 const peerWithProducers = (peerId: string, displayName: string): PeerInfo => ({
   peerId,
   displayName,
@@ -109,7 +114,9 @@ const peerWithProducers = (peerId: string, displayName: string): PeerInfo => ({
   ],
 });
 
-function setup(options: { peers?: PeerInfo[]; handlers?: Record<string, Handler>; audioMuted?: boolean } = {}) {
+function setup(
+  options: { peers?: PeerInfo[]; handlers?: Record<string, Handler>; audioMuted?: boolean; statsIntervalMs?: number; withoutCamera?: boolean } = {},
+) {
   let server!: ScriptedServer;
   const producers = new Map<string, { peerId: string; kind: string; source: string }>();
   for (const peer of options.peers ?? []) {
@@ -121,7 +128,9 @@ function setup(options: { peers?: PeerInfo[]; handlers?: Record<string, Handler>
       roomId: data.roomId,
       routerRtpCapabilities: testFakeParameters.generateRouterRtpCapabilities(),
       peers: options.peers ?? [],
+      resumeToken: RESUME_TOKEN,
     }),
+    resume: () => ({ peerId: 'me', roomId: 'room-1', peers: options.peers ?? [] }),
     createTransport: () => {
       const { id, iceParameters, iceCandidates, dtlsParameters } = testFakeParameters.generateTransportRemoteParameters();
       return { transportId: id, iceParameters, iceCandidates, dtlsParameters };
@@ -143,23 +152,31 @@ function setup(options: { peers?: PeerInfo[]; handlers?: Record<string, Handler>
         producerPaused: false,
       };
     },
+    restartIce: () => ({ iceParameters: testFakeParameters.generateTransportRemoteParameters().iceParameters }),
     setMuted: (data) => ({ audioMuted: data.source === 'mic' && data.muted === true, videoMuted: false }),
     ...options.handlers,
   };
-  const tracks = { mic: new StubTrack('audio'), camera: new StubTrack('video') };
+  const tracks: Record<'mic' | 'camera' | 'screen', StubTrack | null> = {
+    mic: new StubTrack('audio'),
+    camera: options.withoutCamera ? null : new StubTrack('video'),
+    screen: null,
+  };
+  const device = new Device({ handlerFactory: FakeHandler.createFactory(testFakeParameters) });
   const session = new CallSession({
     signalingUrl: 'ws://lab.test/ws',
-    localMedia: { track: (source) => tracks[source] as unknown as MediaStreamTrack },
+    localMedia: { track: (source) => tracks[source] as unknown as MediaStreamTrack | null },
     audioMuted: options.audioMuted ?? false,
-    videoMuted: false,
-    device: new Device({ handlerFactory: FakeHandler.createFactory(testFakeParameters) }),
+    videoMuted: options.withoutCamera ?? false,
+    device,
     createSocket: () => (server = new ScriptedServer(handlers)),
+    // Long enough that no sample interleaves with the tests that count requests, unless a test asks.
+    statsIntervalMs: options.statsIntervalMs ?? 60_000,
   });
   const events: { [K in keyof CallSessionEvents]?: CallSessionEvents[K][] } = {};
-  for (const name of ['entered', 'peer', 'peerMedia', 'peerRemoved', 'trackAdded', 'trackRemoved', 'localMuted', 'error', 'ended'] as const) {
+  for (const name of ['entered', 'peer', 'peerMedia', 'peerRemoved', 'trackAdded', 'trackRemoved', 'localMuted', 'error', 'ended', 'connection', 'mediaReset'] as const) {
     session.on(name, (...args: unknown[]) => ((events[name] ??= []) as unknown[]).push(args));
   }
-  return { session, server: () => server, events, producers, tracks };
+  return { session, server: () => server, events, producers, tracks, device };
 }
 
 /** Lets the scripted server's (1 ms) answers and the session's follow-up requests play out. */
@@ -199,7 +216,13 @@ describe('CallSession', () => {
       handlers: {
         join: () => {
           sentBeforeJoinAnswer = server().methods();
-          return { peerId: 'me', roomId: 'room-1', routerRtpCapabilities: testFakeParameters.generateRouterRtpCapabilities(), peers: [peerWithProducers('bob', 'Bob')] };
+          return {
+            peerId: 'me',
+            roomId: 'room-1',
+            routerRtpCapabilities: testFakeParameters.generateRouterRtpCapabilities(),
+            peers: [peerWithProducers('bob', 'Bob')],
+            resumeToken: RESUME_TOKEN,
+          };
         },
       },
     });
@@ -343,7 +366,7 @@ describe('CallSession', () => {
 
     expect(server().requests.at(-1)).toMatchObject({ method: 'setMuted', data: { source: 'mic', muted: true } });
     // mediasoup-client disables the paused producer's track: nothing leaves this browser.
-    expect(tracks.mic.enabled).toBe(false);
+    expect(tracks.mic!.enabled).toBe(false);
     expect(events.localMuted).toEqual([[{ audioMuted: true, videoMuted: false }]]);
   });
 
@@ -357,7 +380,7 @@ describe('CallSession', () => {
     });
     await session.join('room-1', 'Ada');
     await expect(session.setMuted('mic', true)).rejects.toMatchObject({ code: 'unavailable', message: 'SFU unavailable' });
-    expect(tracks.mic.enabled).toBe(true);
+    expect(tracks.mic!.enabled).toBe(true);
   });
 
   it('joins muted when the form said so: the mic producer starts paused and the server is told', async () => {
@@ -365,7 +388,7 @@ describe('CallSession', () => {
     await session.join('room-1', 'Ada');
     expect(server().requests.find((r) => r.method === 'produce' && r.data.source === 'mic')?.data.paused).toBe(true);
     expect(server().requests.find((r) => r.method === 'setMuted')?.data).toEqual({ source: 'mic', muted: true });
-    expect(tracks.mic.enabled).toBe(false);
+    expect(tracks.mic!.enabled).toBe(false);
     expect(events.localMuted).toEqual([[{ audioMuted: true, videoMuted: false }]]);
   });
 
@@ -393,12 +416,7 @@ describe('CallSession', () => {
     expect(server().closedWith).toBe(1000);
   });
 
-  it('ends as lost when the server closes the socket, and as left after leave()', async () => {
-    const lost = setup();
-    await lost.session.join('room-1', 'Ada');
-    lost.server().serverClose(1006);
-    expect(lost.events.ended).toEqual([[{ reason: 'lost', error: new Error('Lost the connection to the server (code 1006).') }]]);
-
+  it('ends as left after leave()', async () => {
     const left = setup();
     await left.session.join('room-1', 'Ada');
     await left.session.leave();
@@ -414,5 +432,289 @@ describe('CallSession', () => {
     expect(server().methods()).not.toContain('leave');
     expect(server().closedWith).toBe(1001);
     expect(events.ended).toEqual([[{ reason: 'lost', error: undefined }]]);
+  });
+});
+
+describe('CallSession local tracks changing mid-call', () => {
+  /** The session joined, with the Producers it made (by source) as mediasoup-client returned them. */
+  async function joinedWithProducers(options: Parameters<typeof setup>[0] = {}) {
+    const context = setup(options);
+    const producers = new Map<string, Producer>();
+    const createSend = context.device.createSendTransport.bind(context.device);
+    vi.spyOn(context.device, 'createSendTransport').mockImplementation((transportOptions) => {
+      const transport = createSend(transportOptions);
+      const produce = transport.produce.bind(transport);
+      vi.spyOn(transport, 'produce').mockImplementation(async (produceOptions) => {
+        const producer = await produce(produceOptions);
+        producers.set(String(produceOptions?.appData?.source), producer);
+        return producer;
+      });
+      return transport;
+    });
+    await context.session.join('room-1', 'Ada');
+    await settle();
+    return { ...context, producers };
+  }
+  const asTrack = (track: StubTrack | null) => track as unknown as MediaStreamTrack | null;
+
+  it('another device: its track replaces the old one on the same producer, nothing is produced again', async () => {
+    const { session, server, producers, tracks } = await joinedWithProducers();
+    const camera = producers.get('camera')!;
+    const before = server().requests.length;
+    const replacement = new StubTrack('video');
+    tracks.camera = replacement;
+    await session.updateLocalTrack('camera', asTrack(replacement));
+
+    expect(camera.track).toBe(replacement);
+    expect(camera.closed).toBe(false);
+    expect(server().methods().slice(before)).toEqual([]);
+  });
+
+  it('a device allowed after a refusal is produced mid-call, unmuted, and the page shows it on', async () => {
+    const { session, server, events, producers, tracks } = await joinedWithProducers({ withoutCamera: true });
+    expect(server().requests.filter((r) => r.method === 'produce').map((r) => r.data.source)).toEqual(['mic']);
+
+    const camera = new StubTrack('video');
+    camera.enabled = false;
+    tracks.camera = camera;
+    await session.updateLocalTrack('camera', asTrack(camera));
+    expect(server().requests.filter((r) => r.method === 'produce').map((r) => [r.data.source, r.data.paused])).toEqual([
+      ['mic', false],
+      ['camera', false],
+    ]);
+    expect(producers.get('camera')!.paused).toBe(false);
+    expect(events.localMuted?.at(-1)).toEqual([{ audioMuted: false, videoMuted: false }]);
+  });
+
+  it('a device gone with no other: its producer is closed, so the others drop it, and the page shows it off', async () => {
+    const { session, server, events, producers, tracks } = await joinedWithProducers();
+    const camera = producers.get('camera')!;
+    tracks.camera = null;
+    await session.updateLocalTrack('camera', null);
+    expect(camera.closed).toBe(true);
+    expect(server().requests.filter((r) => r.method === 'closeProducer').map((r) => r.data.producerId)).toEqual([camera.id]);
+    expect(events.localMuted?.at(-1)).toEqual([{ audioMuted: false, videoMuted: true }]);
+  });
+
+  it('a screen share is produced as source "screen" and closed when it stops, leaving mic and camera as they were', async () => {
+    const { session, server, events, producers, tracks } = await joinedWithProducers();
+    const screen = new StubTrack('video');
+    tracks.screen = screen;
+    await session.updateLocalTrack('screen', asTrack(screen));
+    expect(server().requests.filter((r) => r.method === 'produce').map((r) => [r.data.kind, r.data.source])).toEqual([
+      ['audio', 'mic'],
+      ['video', 'camera'],
+      ['video', 'screen'],
+    ]);
+    const producer = producers.get('screen')!;
+    tracks.screen = null;
+    await session.updateLocalTrack('screen', null);
+    expect(producer.closed).toBe(true);
+    expect(server().requests.filter((r) => r.method === 'closeProducer').map((r) => r.data.producerId)).toEqual([producer.id]);
+    expect(events.localMuted).toBeUndefined();
+  });
+
+  it('changes that arrive at once are applied one after the other (no source produced twice)', async () => {
+    const { session, server, tracks } = await joinedWithProducers({ withoutCamera: true });
+    const first = new StubTrack('video');
+    const second = new StubTrack('video');
+    tracks.camera = second;
+    await Promise.all([session.updateLocalTrack('camera', asTrack(first)), session.updateLocalTrack('camera', asTrack(second))]);
+    expect(server().requests.filter((r) => r.method === 'produce' && r.data.source === 'camera')).toHaveLength(1);
+  });
+
+  it('receives another peer\'s screen share as its own track, source "screen"', async () => {
+    const bob = peerWithProducers('bob', 'Bob');
+    bob.producers.push({ producerId: 'bob-screen', kind: 'video', source: 'screen', paused: false });
+    const { session, events } = setup({ peers: [bob] });
+    await session.join('room-1', 'Ada');
+    await settle();
+    expect(events.trackAdded?.map(([t]) => [t.source, t.kind]).sort()).toEqual([
+      ['camera', 'video'],
+      ['mic', 'audio'],
+      ['screen', 'video'],
+    ]);
+  });
+});
+
+describe('CallSession stats reports', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  /** What Chromium's getStats() would say of each side, for mediasoup-client's FakeHandler to return. */
+  function browserStats() {
+    const pair = [
+      ['CP', { type: 'candidate-pair', id: 'CP', currentRoundTripTime: 0.015, availableOutgoingBitrate: 2_000_000 }],
+      ['T', { type: 'transport', id: 'T', selectedCandidatePairId: 'CP' }],
+    ] as const;
+    vi.spyOn(FakeHandler.prototype, 'getReceiverStats').mockResolvedValue(
+      new Map<string, unknown>([
+        ['IV', { type: 'inbound-rtp', kind: 'video', jitter: 0.005, packetsLost: 0, packetsReceived: 120, framesDecoded: 40 }],
+        ['IA', { type: 'inbound-rtp', kind: 'audio', jitter: 0.001, packetsLost: 0, packetsReceived: 100, concealedSamples: 0 }],
+      ]) as unknown as RTCStatsReport,
+    );
+    vi.spyOn(FakeHandler.prototype, 'getSenderStats').mockResolvedValue(
+      new Map([['OV', { type: 'outbound-rtp', kind: 'video', qualityLimitationReason: 'bandwidth' }]]) as unknown as RTCStatsReport,
+    );
+    vi.spyOn(FakeHandler.prototype, 'getTransportStats').mockResolvedValue(new Map<string, unknown>(pair) as unknown as RTCStatsReport);
+  }
+
+  it('while joined, reports a sample of every consumer (by its id), the camera sender and both transports; none after leaving', async () => {
+    browserStats();
+    const { session, server, events } = setup({ peers: [peerWithProducers('bob', 'Bob')], statsIntervalMs: 30 });
+    await session.join('room-1', 'Ada');
+    await vi.waitFor(() => expect(server().methods()).toContain('reportStats'));
+
+    const consumerOf = (source: string) => events.trackAdded!.find(([track]) => track.source === source)![0].consumerId;
+    const report = server().requests.find((request) => request.method === 'reportStats')!;
+    expect(report.data).toEqual({
+      v: 1,
+      inbound: {
+        [consumerOf('camera')]: { jitter: 0.005, packetsLost: 0, packetsReceived: 120, framesDecoded: 40 },
+        [consumerOf('mic')]: { jitter: 0.001, packetsLost: 0, packetsReceived: 100, concealedSamples: 0 },
+      },
+      outbound: { camera: { qualityLimitationReason: 'bandwidth' } },
+      transports: { send: { currentRoundTripTime: 0.015, availableOutgoingBitrate: 2_000_000 }, recv: { currentRoundTripTime: 0.015 } },
+    });
+
+    await session.leave();
+    const reports = server().methods().filter((method) => method === 'reportStats').length;
+    await settle();
+    expect(server().methods().filter((method) => method === 'reportStats')).toHaveLength(reports);
+  });
+
+  it('a report the server refuses is logged, and the call (and the reporting) goes on', async () => {
+    browserStats();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const { session, server, events } = setup({
+      statsIntervalMs: 10,
+      handlers: {
+        reportStats: () => {
+          throw new Error('signaling is busy');
+        },
+      },
+    });
+    await session.join('room-1', 'Ada');
+    await vi.waitFor(() => expect(server().methods().filter((method) => method === 'reportStats').length).toBeGreaterThanOrEqual(2));
+    expect(warn).toHaveBeenCalledWith('[stats] report failed', expect.objectContaining({ message: 'signaling is busy' }));
+    expect(events.error).toBeUndefined();
+    expect(events.ended).toBeUndefined();
+    await session.setMuted('mic', true);
+    expect(events.localMuted).toHaveLength(1);
+    // Ending the call stops the reporter (no report, and no warning, after the test).
+    session.disconnect();
+    const sent = server().methods().filter((method) => method === 'reportStats').length;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(server().methods().filter((method) => method === 'reportStats')).toHaveLength(sent);
+  });
+});
+
+describe('CallSession through faults', () => {
+  it('a lost socket is reconnected and the session resumed: same peer, media untouched, "reconnecting" meanwhile', async () => {
+    const { session, server, events } = setup({ peers: [peerWithProducers('bob', 'Bob')] });
+    await session.join('room-1', 'Ada');
+    await settle();
+    const first = server();
+    first.serverClose(1006);
+    expect(events.connection).toEqual([['reconnecting']]);
+    await vi.waitFor(() => expect(events.connection).toEqual([['reconnecting'], ['connected']]));
+    const second = server();
+    expect(second).not.toBe(first);
+    expect(second.requests[0]).toMatchObject({ method: 'resume', data: { resumeToken: RESUME_TOKEN } });
+    // Nothing was set up again: the transports and consumers on the SFU never stopped.
+    await settle();
+    expect(second.methods()).toEqual(['resume']);
+    expect(events.trackRemoved).toBeUndefined();
+    expect(events.ended).toBeUndefined();
+    expect(session.peerId).toBe('me');
+  });
+
+  it('when the server no longer holds the session, the page joins again and sets its media up anew', async () => {
+    const { session, server, events } = setup({
+      peers: [peerWithProducers('bob', 'Bob')],
+      handlers: {
+        resume: () => {
+          throw Object.assign(new Error('no session to resume'), { code: 'not_found' });
+        },
+      },
+    });
+    await session.join('room-1', 'Ada');
+    await settle();
+    server().serverClose(1006);
+    await vi.waitFor(() => expect(events.connection).toEqual([['reconnecting'], ['connected']]));
+    await vi.waitFor(() => expect(server().methods().filter((m) => m === 'produce')).toHaveLength(2));
+    const methods = server().methods();
+    expect(methods.slice(0, 2)).toEqual(['resume', 'join']);
+    expect(methods.filter((m) => m === 'createTransport')).toHaveLength(2);
+    expect(methods.filter((m) => m === 'consume')).toHaveLength(2);
+    expect(events.mediaReset).toEqual([['rejoined the room']]);
+    // Bob keeps one tile: the same peer, listed again.
+    expect(events.peerRemoved).toBeUndefined();
+    expect(events.ended).toBeUndefined();
+  });
+
+  it('mediaReset: every transport, producer and consumer is made again, with the mute state the server confirmed', async () => {
+    const { session, server, events } = setup({ peers: [peerWithProducers('bob', 'Bob')], audioMuted: true });
+    await session.join('room-1', 'Ada');
+    await settle();
+    const before = server().requests.length;
+    // The SFU lost everything; bob's producers are new ones by now.
+    const bob = peerWithProducers('bob', 'Bob');
+    server().push('mediaReset', { reason: 'worker died', peers: [bob] });
+    await vi.waitFor(() => expect(server().methods().slice(before).filter((m) => m === 'produce')).toHaveLength(2));
+    const after = server().requests.slice(before);
+    expect(after.filter((r) => r.method === 'createTransport').map((r) => r.data.direction)).toEqual(['recv', 'send']);
+    expect(after.filter((r) => r.method === 'consume').map((r) => r.data.producerId).sort()).toEqual(['bob-cam', 'bob-mic']);
+    // Joined muted: the new mic producer starts paused and the server hears it again.
+    expect(after.find((r) => r.method === 'produce' && r.data.source === 'mic')?.data.paused).toBe(true);
+    expect(after.some((r) => r.method === 'setMuted' && r.data.source === 'mic' && r.data.muted === true)).toBe(true);
+    expect(events.mediaReset).toEqual([['worker died']]);
+    expect(events.error).toBeUndefined();
+  });
+
+  it('mediaReset while no SFU serves yet: the transport is asked for again with backoff until it works', async () => {
+    let refusals = 2;
+    const { session, server, events } = setup({
+      handlers: {
+        createTransport: () => {
+          if (resetSent && refusals-- > 0) throw Object.assign(new Error('no SFU'), { code: 'unavailable' });
+          const { id, iceParameters, iceCandidates, dtlsParameters } = testFakeParameters.generateTransportRemoteParameters();
+          return { transportId: id, iceParameters, iceCandidates, dtlsParameters };
+        },
+      },
+    });
+    let resetSent = false;
+    await session.join('room-1', 'Ada');
+    await settle();
+    const before = server().requests.length;
+    resetSent = true;
+    server().push('mediaReset', { reason: 'sfu restarted', peers: [] });
+    await vi.waitFor(() => expect(server().methods().slice(before).filter((m) => m === 'produce')).toHaveLength(2), { timeout: 5_000 });
+    expect(server().methods().slice(before).filter((m) => m === 'createTransport')).toHaveLength(4);
+    expect(events.error).toBeUndefined();
+  });
+});
+
+describe('CallSession ICE recovery', () => {
+  it('a failed ICE connection is restarted again, with backoff, until it connects', { timeout: 20_000 }, async () => {
+    const { session, server, events, device } = setup();
+    let recv: Transport | undefined;
+    const create = device.createRecvTransport.bind(device);
+    vi.spyOn(device, 'createRecvTransport').mockImplementation((options) => (recv = create(options)));
+    await session.join('room-1', 'Ada');
+    await settle();
+    const fake = recv!.handler as unknown as { setConnectionState(state: string): void };
+    const restarts = () => server().requests.filter((r) => r.method === 'restartIce');
+
+    fake.setConnectionState('failed');
+    await vi.waitFor(() => expect(restarts()).toHaveLength(1));
+    // The first restart does not bring the connection back: after its wait, another one follows.
+    await vi.waitFor(() => expect(restarts()).toHaveLength(2), { timeout: 10_000 });
+    fake.setConnectionState('connected');
+    await sleep(1_500);
+    expect(restarts()).toHaveLength(2);
+    expect(restarts().every((r) => r.data.transportId === recv!.id)).toBe(true);
+    expect(events.error).toBeUndefined();
   });
 });

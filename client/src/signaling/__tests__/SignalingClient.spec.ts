@@ -80,7 +80,7 @@ describe('opening ahead of time', () => {
   });
 });
 
-const joinResponse = { peerId: 'p1', roomId: 'room-1', routerRtpCapabilities: { codecs: [] }, peers: [] };
+const joinResponse = { peerId: 'p1', roomId: 'room-1', routerRtpCapabilities: { codecs: [] }, peers: [], resumeToken: 'resume-token-0123456789' };
 
 afterEach(() => {
   vi.useRealTimers();

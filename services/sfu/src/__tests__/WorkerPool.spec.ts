@@ -30,6 +30,7 @@ describe('sumLoads', () => {
   it('adds up every count per kind', () => {
     const load = (pid: number, n: number) => ({
       pid,
+      slot: n - 1,
       routers: n,
       transports: 2 * n,
       producers: { audio: n, video: 3 * n },

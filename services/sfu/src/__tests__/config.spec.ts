@@ -8,11 +8,12 @@ describe('loadConfig', () => {
   it('applies the documented defaults when only MEDIASOUP_WORKER_BIN is set', () => {
     const config = loadConfig({ MEDIASOUP_WORKER_BIN: EXECUTABLE });
     expect(config.grpc).toEqual({ host: '127.0.0.1', port: 50051 });
-    expect(config.metrics).toEqual({ host: '127.0.0.1', port: 9464 });
+    expect(config.metrics).toEqual({ host: '127.0.0.1', port: 9464, perStream: true, maxStreams: 2000, statsIntervalSeconds: 5 });
     expect(config.rtc).toEqual({ listenIp: '127.0.0.1', announcedAddress: undefined, minPort: 40000, maxPort: 49999 });
     expect(config.workers).toBeGreaterThanOrEqual(1);
     expect(config.nodeId).toMatch(/:\d+$/);
     expect(config.logLevel).toBe('info');
+    expect(config.limits).toEqual({ maxTransportsPerPeer: 8, maxProducersPerPeer: 4, maxConsumersPerPeer: 128 });
   });
 
   it('reads every variable and treats empty strings as unset', () => {
@@ -27,6 +28,12 @@ describe('loadConfig', () => {
       SFU_RTC_MIN_PORT: '41000',
       SFU_RTC_MAX_PORT: '41010',
       SFU_METRICS_PORT: '9999',
+      SFU_METRICS_PER_STREAM: 'false',
+      SFU_METRICS_MAX_STREAMS: '10',
+      SFU_STATS_INTERVAL_SECONDS: '0.5',
+      SFU_MAX_TRANSPORTS_PER_PEER: '3',
+      SFU_MAX_PRODUCERS_PER_PEER: '2',
+      SFU_MAX_CONSUMERS_PER_PEER: '40',
       SFU_LOG_LEVEL: 'debug',
     });
     expect(config).toMatchObject({
@@ -34,7 +41,8 @@ describe('loadConfig', () => {
       nodeId: 'sfu-a',
       workers: 3,
       rtc: { listenIp: '10.0.0.5', announcedAddress: undefined, minPort: 41000, maxPort: 41010 },
-      metrics: { port: 9999 },
+      metrics: { port: 9999, perStream: false, maxStreams: 10, statsIntervalSeconds: 0.5 },
+      limits: { maxTransportsPerPeer: 3, maxProducersPerPeer: 2, maxConsumersPerPeer: 40 },
       logLevel: 'debug',
     });
   });
@@ -53,6 +61,14 @@ describe('loadConfig', () => {
     expect(load).toThrow(/SFU_GRPC_PORT: /);
     expect(load).toThrow(/SFU_WORKERS: must be at least 1/);
     expect(load).toThrow(/SFU_RTC_LISTEN_IP: must be an IPv4 or IPv6 address/);
+  });
+
+  it('names wrong telemetry settings', () => {
+    const load = () =>
+      loadConfig({ MEDIASOUP_WORKER_BIN: EXECUTABLE, SFU_METRICS_PER_STREAM: 'yes', SFU_METRICS_MAX_STREAMS: '-1', SFU_STATS_INTERVAL_SECONDS: '0' });
+    expect(load).toThrow(/SFU_METRICS_PER_STREAM: must be true or false/);
+    expect(load).toThrow(/SFU_METRICS_MAX_STREAMS: must be 0..100000/);
+    expect(load).toThrow(/SFU_STATS_INTERVAL_SECONDS: must be 0.1..300/);
   });
 
   it('requires MEDIASOUP_WORKER_BIN', () => {

@@ -5,6 +5,7 @@ import {
   FailedPreconditionError,
   InvalidArgumentError,
   NotFoundError,
+  ResourceExhaustedError,
   UnavailableError,
   toGrpcStatus,
 } from '../errors.ts';
@@ -23,6 +24,7 @@ describe('toGrpcStatus', () => {
     [new FailedPreconditionError('already connected'), status.FAILED_PRECONDITION],
     [new UnavailableError('no worker'), status.UNAVAILABLE],
     [new DeadlineExceededError('too late'), status.DEADLINE_EXCEEDED],
+    [new ResourceExhaustedError('peer p already has 8 transports'), status.RESOURCE_EXHAUSTED],
     [mediasoupError('UnsupportedError', 'no compatible media codecs'), status.FAILED_PRECONDITION],
     [mediasoupError('InvalidStateError', 'Channel closed'), status.UNAVAILABLE],
   ])('maps %s to its status and keeps the message', (error, code) => {

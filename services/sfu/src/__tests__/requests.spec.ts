@@ -41,6 +41,14 @@ describe('request validation', () => {
     );
   });
 
+  it('bounds the display name a peer is labelled with in metrics', () => {
+    const peer = { roomId: 'r', peerId: 'p' };
+    expect(refusal(requestSchemas.GetRouterRtpCapabilities, { peer, displayName: 'x'.repeat(65) })).toBe(
+      'display_name: must be at most 64 characters',
+    );
+    expect(requestSchemas.GetRouterRtpCapabilities.parse({ peer, displayName: 'alice #3f2a9c' }).displayName).toBe('alice #3f2a9c');
+  });
+
   it('names malformed JSON and wrong values inside JSON fields', () => {
     expect(refusal(requestSchemas.Produce, produce({ rtpParametersJson: '{not json' }))).toMatch(
       /^rtp_parameters_json: is not valid JSON/,

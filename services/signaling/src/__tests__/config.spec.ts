@@ -17,6 +17,20 @@ describe('loadConfig', () => {
       instanceId: `${os.hostname()}:${process.pid}`,
       maxPeersPerRoom: 16,
       idleTimeoutSeconds: 32,
+      maxJsonDepth: 32,
+      maxJsonArrayLength: 256,
+      requestsPerSecond: 20,
+      requestBurst: 100,
+      rateLimitCloseAfter: 500,
+      maxConnectionsPerAddress: 50,
+      roomCreationsPerMinute: 30,
+      maxTransportsPerPeer: 4,
+      maxProducersPerPeer: 3,
+      maxConsumersPerPeer: 64,
+      dbQueryTimeoutMs: 2000,
+      resumeGraceSeconds: 15,
+      instanceHeartbeatSeconds: 5,
+      instanceGraceSeconds: 15,
       logLevel: 'info',
     });
     expect(config.staticDir).toMatch(new RegExp(`${path.sep}client${path.sep}dist$`));
@@ -82,5 +96,24 @@ describe('loadConfig', () => {
     expect(message).toContain('SIGNALING_MAX_PEERS_PER_ROOM="0": must be a positive integer');
     expect(message).toContain('SIGNALING_IDLE_TIMEOUT_SECONDS="30": must be a multiple of 4');
     expect(message).toContain('SIGNALING_LOG_LEVEL="loud"');
+  });
+
+  test('the abuse limits are read from their variables and refuse values that would break real requests', () => {
+    const config = loadConfig({ SIGNALING_REQUESTS_PER_SECOND: '5', SIGNALING_REQUEST_BURST: '7', SIGNALING_MAX_CONSUMERS_PER_PEER: '3' }, '/srv/lab');
+    expect(config).toMatchObject({ requestsPerSecond: 5, requestBurst: 7, maxConsumersPerPeer: 3 });
+    const load = () => loadConfig({ SIGNALING_MAX_JSON_DEPTH: '4', SIGNALING_MAX_JSON_ARRAY_LENGTH: '10', SIGNALING_MAX_CONNECTIONS_PER_ADDRESS: '0' }, '/srv/lab');
+    expect(load).toThrow(/SIGNALING_MAX_JSON_DEPTH="4": must be at least 8/);
+    expect(load).toThrow(/SIGNALING_MAX_JSON_ARRAY_LENGTH="10": must be at least 64/);
+    expect(load).toThrow(/SIGNALING_MAX_CONNECTIONS_PER_ADDRESS="0": must be a positive integer/);
+  });
+
+  test('database and instance liveness settings: a query timeout, a heartbeat, and a grace that survives a late heartbeat', () => {
+    expect(
+      loadConfig({ SIGNALING_DB_QUERY_TIMEOUT_MS: '500', SIGNALING_INSTANCE_HEARTBEAT_SECONDS: '2', SIGNALING_INSTANCE_GRACE_SECONDS: '5' }),
+    ).toMatchObject({ dbQueryTimeoutMs: 500, instanceHeartbeatSeconds: 2, instanceGraceSeconds: 5 });
+    expect(() => loadConfig({ SIGNALING_DB_QUERY_TIMEOUT_MS: '0' })).toThrow('SIGNALING_DB_QUERY_TIMEOUT_MS="0": must be a positive integer');
+    expect(() => loadConfig({ SIGNALING_INSTANCE_GRACE_SECONDS: '10' })).toThrow(
+      'SIGNALING_INSTANCE_GRACE_SECONDS="10": must be more than twice SIGNALING_INSTANCE_HEARTBEAT_SECONDS',
+    );
   });
 });

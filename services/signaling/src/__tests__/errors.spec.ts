@@ -3,7 +3,9 @@ import { describe, expect, test } from 'vitest';
 import {
   BadJsonError,
   InvalidStateError,
+  LimitExceededError,
   NotFoundError,
+  RateLimitedError,
   SfuCallError,
   UnavailableError,
   UnknownMethodError,
@@ -20,6 +22,8 @@ describe('error table', () => {
     [new InvalidStateError('x'), 'invalid_state'],
     [new NotFoundError('x'), 'not_found'],
     [new UnavailableError('x'), 'unavailable'],
+    [new RateLimitedError('x'), 'rate_limited'],
+    [new LimitExceededError('x'), 'limit_exceeded'],
     [new TypeError('a bug'), 'internal'],
     ['a string', 'internal'],
   ])('%s → %s', (error, code) => {
@@ -33,7 +37,8 @@ describe('error table', () => {
     [GrpcStatus.UNAVAILABLE, 'unavailable'],
     [GrpcStatus.DEADLINE_EXCEEDED, 'unavailable'],
     [GrpcStatus.INTERNAL, 'internal'],
-    [GrpcStatus.RESOURCE_EXHAUSTED, 'internal'],
+    [GrpcStatus.RESOURCE_EXHAUSTED, 'limit_exceeded'],
+    [GrpcStatus.UNKNOWN, 'internal'],
   ])('SFU status %s → %s', (grpcCode, code) => {
     expect(errorCodeOf(new SfuCallError('produce', grpcCode, 'details'))).toBe(code);
   });

@@ -4,7 +4,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
-import type { Database, Queryable, QueryResult } from './Database.ts';
+import type { Database, Queryable, QueryResult, TransactionOptions } from './Database.ts';
 
 function wrap(db: PGlite | Transaction): Queryable {
   return {
@@ -43,7 +43,8 @@ export class PgliteDatabase implements Database {
     return this.#queryable.exec(sql);
   }
 
-  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+  /** `options.timeoutMs` is ignored: PGlite has no query timeout (see Database). */
+  transaction<T>(work: (tx: Queryable) => Promise<T>, _options?: TransactionOptions): Promise<T> {
     return this.#db.transaction((tx) => work(wrap(tx)));
   }
 

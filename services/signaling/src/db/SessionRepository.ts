@@ -1,5 +1,7 @@
 /** Rooms and sessions (who was in which room, when, and why they left) in PostgreSQL. */
+import { noopMetrics } from '../metrics.ts';
 import type { Database } from './Database.ts';
+import { timedQuery, type QueryMetrics } from './timedQuery.ts';
 
 export interface SessionStart {
   sessionId: string;
@@ -10,8 +12,13 @@ export interface SessionStart {
   instanceId: string;
 }
 
-/** Why a session ended: the `leave` request, the socket closing (reload, network, idle timeout), ... */
-export type LeaveReason = 'left' | 'disconnected' | 'shutdown' | 'join_failed';
+/**
+ * Why a session ended (sessions.leave_reason): `left` the leave request, `disconnected` the socket
+ * closed (reload, network, idle timeout), `shutdown` the instance stopped gracefully, `join_failed` a
+ * join that had recorded it failed, `instance_lost` the instance holding it died (its heartbeat went
+ * stale; recorded by another instance's sweep or by the same instance id restarting).
+ */
+export type LeaveReason = 'left' | 'disconnected' | 'shutdown' | 'join_failed' | 'instance_lost';
 
 export interface SessionRecord {
   id: string;
@@ -24,44 +31,56 @@ export interface SessionRecord {
   leaveReason: string | null;
 }
 
+/** Its three operations are timed (signaling_db_query_duration_seconds{query}) under their method's name. */
 export class SessionRepository {
   readonly #db: Database;
+  readonly #metrics: QueryMetrics;
 
-  constructor(db: Database) {
+  constructor(db: Database, metrics: QueryMetrics = noopMetrics) {
     this.#db = db;
+    this.#metrics = metrics;
   }
 
   /** Creates the room on its first join, else marks it active now. */
   async ensureRoom(roomId: string): Promise<void> {
-    await this.#db.query(
-      `INSERT INTO rooms (id) VALUES ($1)
-       ON CONFLICT (id) DO UPDATE SET last_active_at = now()`,
-      [roomId],
+    await timedQuery(this.#metrics, 'ensure_room', () =>
+      this.#db.query(
+        `INSERT INTO rooms (id) VALUES ($1)
+         ON CONFLICT (id) DO UPDATE SET last_active_at = now()`,
+        [roomId],
+      ),
     );
   }
 
   async sessionStarted(session: SessionStart): Promise<void> {
-    await this.#db.query(
-      `INSERT INTO sessions (id, room_id, peer_id, display_name, signaling_instance)
-       VALUES ($1, $2, $3, $4, $5)`,
-      [session.sessionId, session.roomId, session.peerId, session.displayName, session.instanceId],
+    await timedQuery(this.#metrics, 'session_started', () =>
+      this.#db.query(
+        `INSERT INTO sessions (id, room_id, peer_id, display_name, signaling_instance)
+         VALUES ($1, $2, $3, $4, $5)`,
+        [session.sessionId, session.roomId, session.peerId, session.displayName, session.instanceId],
+      ),
     );
   }
 
   /**
    * Records the end of a session once: only the first call sets left_at/leave_reason (a `leave` and the
-   * socket's close can race, possibly on two instances). Returns whether this call recorded it.
+   * socket's close can race, possibly on two instances). `endedAt` is when it really ended, which a
+   * retry after a database outage writes late (never before the join). Returns whether this call
+   * recorded it.
    */
-  async sessionEnded(sessionId: string, reason: LeaveReason): Promise<boolean> {
-    const result = await this.#db.query(
-      `WITH ended AS (
-         UPDATE sessions SET left_at = now(), leave_reason = $2
-         WHERE id = $1 AND left_at IS NULL
-         RETURNING room_id
-       )
-       UPDATE rooms SET last_active_at = now() FROM ended WHERE rooms.id = ended.room_id
-       RETURNING rooms.id`,
-      [sessionId, reason],
+  async sessionEnded(sessionId: string, reason: LeaveReason, endedAt: Date = new Date()): Promise<boolean> {
+    const result = await timedQuery(this.#metrics, 'session_ended', () =>
+      this.#db.query(
+        `WITH ended AS (
+           UPDATE sessions SET left_at = GREATEST($3::timestamptz, joined_at), leave_reason = $2
+           WHERE id = $1 AND left_at IS NULL
+           RETURNING room_id, left_at
+         )
+         UPDATE rooms SET last_active_at = GREATEST(rooms.last_active_at, ended.left_at)
+         FROM ended WHERE rooms.id = ended.room_id
+         RETURNING rooms.id`,
+        [sessionId, reason, endedAt],
+      ),
     );
     return result.rowCount > 0;
   }

@@ -16,6 +16,11 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta
 /** Advisory lock key shared by every signaling instance: the ASCII of "SIGN". */
 const MIGRATION_LOCK_KEY = 0x5349474e;
 const FILE_NAME = /^(\d+)_([a-z0-9_]+)\.sql$/;
+/**
+ * Bound of each migration statement, far above a request's query timeout: an instance may wait for
+ * another one's migration (the advisory lock), and DDL on a big table takes its time.
+ */
+const MIGRATION_STATEMENT_TIMEOUT_MS = 120_000;
 
 export interface Migration {
   version: number;
@@ -69,7 +74,7 @@ export async function migrate(db: Database, migrations?: Migration[]): Promise<n
         migration.name,
       ]);
       return true;
-    });
+    }, { timeoutMs: MIGRATION_STATEMENT_TIMEOUT_MS });
     if (didApply) {
       applied.push(migration.version);
       log.info({ version: migration.version, migration: migration.name }, 'migration applied');

@@ -7,10 +7,12 @@ import { PgliteDatabase } from './PgliteDatabase.ts';
 /** The value of DATABASE_URL that selects an in-memory PGlite. */
 export const IN_MEMORY_DATABASE_URL = 'memory://';
 
-export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'pgliteDir'>): Promise<Database> {
+export async function openDatabase(
+  config: Pick<Config, 'databaseUrl' | 'pgliteDir'> & Partial<Pick<Config, 'dbQueryTimeoutMs'>>,
+): Promise<Database> {
   if (config.databaseUrl === IN_MEMORY_DATABASE_URL) return PgliteDatabase.open('memory://');
   if (config.databaseUrl === '') return PgliteDatabase.open(config.pgliteDir);
-  return new PgDatabase(config.databaseUrl);
+  return new PgDatabase(config.databaseUrl, { queryTimeoutMs: config.dbQueryTimeoutMs });
 }
 
 /** For logs: the connection string without its password. */

@@ -1,16 +1,19 @@
 /**
- * The uWebSockets.js server: WebSocket signaling at /ws, GET /healthz, GET /metrics and the built
- * client at /. uWS rules followed here: an HTTP response answered after an await has an onAborted
- * handler and is written inside cork(); a WebSocket is never used after its close event (the
- * `closed` flag in its user data guards every send); per-socket state lives in getUserData().
+ * The uWebSockets.js server: WebSocket signaling at /ws, GET /healthz (liveness), GET /readyz
+ * (readiness), GET /metrics and the built client at /. uWS rules followed here: an HTTP response
+ * answered after an await has an onAborted handler and is written inside cork(); a WebSocket is never
+ * used after its close event (the `closed` flag in its user data guards every send); per-socket state
+ * lives in getUserData().
  */
 import uWS from 'uWebSockets.js';
 import type { HttpResponse, TemplatedApp, WebSocket, us_listen_socket } from 'uWebSockets.js';
 import { MAX_MESSAGE_BYTES, SIGNALING_SUBPROTOCOL, type Push, type ResponseEnvelope } from '@lab/proto/signaling';
 import type { LeaveReason } from '../db/SessionRepository.ts';
+import type { AddressLimits } from '../limits/AddressLimits.ts';
 import { moduleLogger } from '../logger.ts';
 import type { SignalingMetrics } from '../metrics.ts';
-import type { PeerSession, SocketSink } from '../PeerSession.ts';
+import type { PeerSession, SocketSink } from '../session/PeerSession.ts';
+import type { ReadinessReport } from './readiness.ts';
 import type { StaticFiles } from './staticFiles.ts';
 
 const log = moduleLogger('SignalingServer');
@@ -18,6 +21,8 @@ const log = moduleLogger('SignalingServer');
 /** Close codes used by the server (RFC 6455 §7.4.1). */
 export const CloseCode = {
   GoingAway: 1001,
+  /** The client kept sending far beyond its request rate (SIGNALING_RATE_LIMIT_CLOSE_AFTER). */
+  PolicyViolation: 1008,
   MessageTooBig: 1009,
   InternalError: 1011,
   TryAgainLater: 1013,
@@ -38,20 +43,19 @@ const HARD_MAX_FRAME_BYTES = 4 * MAX_MESSAGE_BYTES;
  */
 const MAX_BACKPRESSURE_BYTES = 1024 * 1024;
 
-export interface HealthReport {
-  ok: boolean;
-  checks: Record<string, 'ok' | string>;
-}
-
 export interface SignalingServerOptions {
   host: string;
   /** 0 picks a free port (see SignalingServer.port). */
   port: number;
   idleTimeoutSeconds: number;
   metrics: SignalingMetrics;
+  /** Concurrent connections per client address: beyond the maximum the upgrade is refused with HTTP 429. */
+  addressLimits: Pick<AddressLimits, 'mayConnect' | 'connected' | 'disconnected'>;
+  maxConnectionsPerAddress: number;
   /** A new PeerSession for a new socket. */
   createSession(sink: SocketSink, context: { remoteAddress: string }): PeerSession;
-  health(): Promise<HealthReport>;
+  /** For GET /readyz; must answer within its own bound (see readiness.ts). */
+  readiness(): Promise<ReadinessReport>;
   renderMetrics(): Promise<{ contentType: string; body: string }>;
   staticFiles?: StaticFiles;
 }
@@ -105,6 +109,16 @@ export function startSignalingServer(options: SignalingServerOptions): Promise<S
         );
         return;
       }
+      if (!options.addressLimits.mayConnect(remoteAddress)) {
+        options.metrics.limitHit('connections_per_address');
+        log.debug({ remoteAddress }, 'refused WebSocket: too many connections from this address');
+        writeText(
+          res,
+          '429 Too Many Requests',
+          `too many connections from ${remoteAddress} (at most ${options.maxConnectionsPerAddress} at once); close some first`,
+        );
+        return;
+      }
       res.upgrade<SocketData>({ remoteAddress, closed: false }, key, SIGNALING_SUBPROTOCOL, extensions, context);
     },
 
@@ -113,8 +127,9 @@ export function startSignalingServer(options: SignalingServerOptions): Promise<S
     open: guarded('open', (ws) => {
       const data = ws.getUserData();
       sockets.add(ws);
+      options.addressLimits.connected(data.remoteAddress);
       options.metrics.socketOpened();
-      data.session = options.createSession(socketSink(ws), { remoteAddress: data.remoteAddress });
+      data.session = options.createSession(socketSink(ws, options.metrics), { remoteAddress: data.remoteAddress });
     }),
 
     message: guarded('message', (ws, message: ArrayBuffer, isBinary: boolean) => {
@@ -136,10 +151,14 @@ export function startSignalingServer(options: SignalingServerOptions): Promise<S
       const data = ws.getUserData();
       data.closed = true;
       sockets.delete(ws);
+      options.addressLimits.disconnected(data.remoteAddress);
       options.metrics.socketClosed();
       const reason: LeaveReason = shuttingDown ? 'shutdown' : 'disconnected';
       log.debug({ remoteAddress: data.remoteAddress, code, peerId: data.session?.peerId }, 'socket closed');
-      const release = data.session?.socketClosed(reason);
+      // 1000 / 1001 come from a page that closed its socket on purpose (leave, reload, tab closed);
+      // anything else (1006: no close frame) means the connection was lost, and the page may resume.
+      const lost = !shuttingDown && code !== 1000 && code !== 1001;
+      const release = data.session?.socketClosed(reason, { lost });
       if (release) {
         releasing.add(release);
         void release.finally(() => releasing.delete(release));
@@ -147,17 +166,31 @@ export function startSignalingServer(options: SignalingServerOptions): Promise<S
     }),
   });
 
+  // Liveness: the process and its event loop answer. No dependency is checked, so a database or SFU
+  // outage never gets the process restarted (which would drop every call it holds).
   app.get('/healthz', (res) => {
+    writeJson(res, '200 OK', { status: 'ok' });
+  });
+
+  // Readiness: may a load balancer send new calls here? Not while a dependency a join needs is down,
+  // nor once shutdown has begun.
+  app.get('/readyz', (res) => {
+    if (shuttingDown) {
+      writeJson(res, '503 Service Unavailable', { status: 'not ready', reasons: ['shutting down'] });
+      return;
+    }
     const request = track(res);
+    const notReady = (reasons: string[]) =>
+      request.respond('503 Service Unavailable', { 'content-type': 'application/json' }, JSON.stringify({ status: 'not ready', reasons }));
     options
-      .health()
+      .readiness()
       .then((report) => {
-        const body = JSON.stringify(report.ok ? { status: 'ok' } : { status: 'unavailable', checks: report.checks });
-        request.respond(report.ok ? '200 OK' : '503 Service Unavailable', { 'content-type': 'application/json' }, body);
+        if (report.ready) request.respond('200 OK', { 'content-type': 'application/json' }, JSON.stringify({ status: 'ready' }));
+        else notReady(report.reasons);
       })
       .catch((error: unknown) => {
-        log.error({ err: error }, 'health check failed');
-        request.respond('503 Service Unavailable', { 'content-type': 'application/json' }, JSON.stringify({ status: 'unavailable' }));
+        log.error({ err: error }, 'readiness check failed');
+        notReady([`readiness check failed: ${error instanceof Error ? error.message : String(error)}`]);
       });
   });
 
@@ -239,8 +272,8 @@ function guarded<Args extends unknown[]>(
   };
 }
 
-/** The socket as PeerSession sees it: JSON out, backpressure-aware, inert once closed. */
-function socketSink(ws: WebSocket<SocketData>): SocketSink {
+/** The socket as PeerSession sees it: JSON out, backpressure-aware, counted once sent, inert once closed. */
+function socketSink(ws: WebSocket<SocketData>, metrics: SignalingMetrics): SocketSink {
   return {
     send(message: ResponseEnvelope | Push) {
       const data = ws.getUserData();
@@ -252,10 +285,17 @@ function socketSink(ws: WebSocket<SocketData>): SocketSink {
       });
       // 2 = dropped (more than maxBackpressure queued): the client stopped reading. Close rather than
       // silently lose a response or push.
-      if (status === 2 && !data.closed) {
-        log.warn({ remoteAddress: data.remoteAddress, buffered: ws.getBufferedAmount() }, 'socket not reading; closing it');
-        ws.end(CloseCode.TryAgainLater, 'too much unread data');
+      if (status === 2) {
+        if (!data.closed) {
+          log.warn({ remoteAddress: data.remoteAddress, buffered: ws.getBufferedAmount() }, 'socket not reading; closing it');
+          ws.end(CloseCode.TryAgainLater, 'too much unread data');
+        }
+        return;
       }
+      metrics.messageSent(message);
+    },
+    closeForPolicyViolation(reason: string) {
+      if (!ws.getUserData().closed) ws.end(CloseCode.PolicyViolation, reason);
     },
   };
 }
@@ -279,6 +319,11 @@ function track(res: HttpResponse): {
       });
     },
   };
+}
+
+/** A synchronous JSON answer (inside the route handler, so already corked). */
+function writeJson(res: HttpResponse, status: string, body: unknown): void {
+  res.writeStatus(status).writeHeader('content-type', 'application/json').end(JSON.stringify(body));
 }
 
 /** A synchronous plain-text answer (inside the route handler, so already corked). */

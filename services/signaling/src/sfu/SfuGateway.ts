@@ -1,14 +1,18 @@
 /**
  * The signaling service's only way to the SFU: a promisified, typed client of lab.sfu.v1.Sfu
- * (proto/sfu.proto). Every unary call carries a deadline; every failure becomes an SfuCallError with
- * the gRPC status, which errors.ts maps to a protocol error code. `watchEvents()` keeps the SFU's
- * event stream open, re-subscribing with backoff whenever it drops.
+ * (proto/sfu.proto). Every unary call carries a deadline, is timed (signaling_sfu_request_duration_seconds)
+ * and traced (a client span whose trace context goes along in the call's metadata); every failure
+ * becomes an SfuCallError with the gRPC status, which errors.ts maps to a protocol error code.
+ * `watchEvents()` keeps the SFU's event stream open, re-subscribing with backoff whenever it drops.
  */
+import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
 import { service as healthServiceDefinition } from 'grpc-health-check';
 import { loadSfuProto, type SfuClient, type SfuEvent__Output } from '@lab/proto/sfu';
 import { SfuCallError } from '../errors.ts';
 import { moduleLogger } from '../logger.ts';
+import { noopMetrics, type SignalingMetrics } from '../metrics.ts';
+import { startSfuCallSpan } from '../telemetry/tracing.ts';
 
 const log = moduleLogger('SfuGateway');
 
@@ -50,11 +54,18 @@ export interface SfuGatewayOptions {
   address: string;
   /** Deadline of every unary call, in milliseconds. */
   deadlineMs: number;
+  /** Where call durations go; default: nowhere. */
+  metrics?: Pick<SignalingMetrics, 'observeSfuRequest'>;
 }
 
 export interface WatchEventsOptions {
   /** Only these rooms' events (empty: all rooms). */
   roomIds?: string[];
+  /**
+   * This signaling instance's name: while the stream is open, the SFU keeps the peers this instance
+   * registered (their lease, see sfu.proto); once it has been gone for the SFU's grace, it closes them.
+   */
+  signalingInstance?: string;
   /** First re-subscribe delay after the stream drops; doubled up to maxBackoffMs. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
@@ -84,6 +95,13 @@ const HealthClient = grpc.makeClientConstructor(
   healthServiceDefinition as unknown as grpc.ServiceDefinition,
   'grpc.health.v1.Health',
 );
+/** 'getRouterRtpCapabilities' → '/lab.sfu.v1.Sfu/GetRouterRtpCapabilities', read from the service definition. */
+function sfuMethodPath(rpc: SfuUnaryRpc): string {
+  const definition = Object.values(loadSfuProto().Sfu.service).find((method) => method.originalName === rpc);
+  if (!definition) throw new Error(`sfu.proto has no method ${rpc}`);
+  return definition.path;
+}
+
 type HealthCheck = (
   request: { service: string },
   options: grpc.CallOptions,
@@ -93,6 +111,7 @@ type HealthCheck = (
 export class SfuGateway implements SfuApi {
   readonly address: string;
   readonly #deadlineMs: number;
+  readonly #metrics: Pick<SignalingMetrics, 'observeSfuRequest'>;
   readonly #client: SfuClient;
   readonly #health: grpc.Client;
   readonly #watches = new Set<SfuEventWatch>();
@@ -118,6 +137,7 @@ export class SfuGateway implements SfuApi {
   constructor(options: SfuGatewayOptions) {
     this.address = options.address;
     this.#deadlineMs = options.deadlineMs;
+    this.#metrics = options.metrics ?? noopMetrics;
     const { Sfu } = loadSfuProto();
     const credentials = grpc.credentials.createInsecure();
     this.#client = new Sfu(options.address, credentials, CHANNEL_OPTIONS);
@@ -143,7 +163,9 @@ export class SfuGateway implements SfuApi {
    */
   watchEvents(onEvent: (event: SfuEvent__Output) => void, options: WatchEventsOptions = {}): SfuEventWatch {
     const minBackoffMs = options.minBackoffMs ?? 250;
-    const maxBackoffMs = options.maxBackoffMs ?? 5000;
+    // Low: after an SFU restart, the resubscription is what tells signaling (reconcileWithSfu) that
+    // its pages must set their media up again, and a resubscribe attempt costs the SFU little.
+    const maxBackoffMs = options.maxBackoffMs ?? 1000;
     let backoffMs = minBackoffMs;
     let call: grpc.ClientReadableStream<SfuEvent__Output> | undefined;
     let retryTimer: NodeJS.Timeout | undefined;
@@ -166,7 +188,7 @@ export class SfuGateway implements SfuApi {
       retryTimer = undefined;
       if (stopped) return;
       let settled = false;
-      const current = this.#client.watchEvents({ roomIds: options.roomIds ?? [] });
+      const current = this.#client.watchEvents({ roomIds: options.roomIds ?? [], signalingInstance: options.signalingInstance ?? '' });
       call = current;
       // The SFU sends its response headers right away; they prove the subscription is registered.
       current.on('metadata', () => setConnected(true));
@@ -225,14 +247,23 @@ export class SfuGateway implements SfuApi {
   }
 
   #unary<M extends SfuUnaryRpc>(rpc: M): (request: SfuRequest<M>) => Promise<SfuResponse<M>> {
+    const path = sfuMethodPath(rpc);
+    // The SFU's own name for it ('GetRouterRtpCapabilities'), as its sfu_grpc_* metrics label it.
+    const methodName = path.slice(path.lastIndexOf('/') + 1);
     return (request) =>
       new Promise<SfuResponse<M>>((resolve, reject) => {
         const method = this.#client[rpc] as unknown as (
           request: SfuRequest<M>,
+          metadata: grpc.Metadata,
           options: grpc.CallOptions,
           callback: (error: grpc.ServiceError | null, response?: SfuResponse<M>) => void,
         ) => grpc.ClientUnaryCall;
-        method.call(this.#client, request, { deadline: Date.now() + this.#deadlineMs }, (error, response) => {
+        const started = performance.now();
+        const span = startSfuCallSpan(path, this.address);
+        method.call(this.#client, request, span.metadata, { deadline: Date.now() + this.#deadlineMs }, (error, response) => {
+          const code = error ? error.code : grpc.status.OK;
+          this.#metrics.observeSfuRequest(methodName, grpc.status[code] ?? String(code), (performance.now() - started) / 1000);
+          span.end(code, error?.details);
           if (error) reject(new SfuCallError(rpc, error.code, error.details, { cause: error }));
           else resolve(response as SfuResponse<M>);
         });

@@ -12,6 +12,8 @@ import {
 
 interface StoredPeer extends PeerRecord {
   joined: boolean;
+  /** Set by markJoined. */
+  metricsName?: string;
 }
 
 export class InMemoryRoomStateStore implements RoomStateStore {
@@ -29,10 +31,11 @@ export class InMemoryRoomStateStore implements RoomStateStore {
     return { added: true, others };
   }
 
-  async markJoined(roomId: string, peerId: string): Promise<boolean> {
+  async markJoined(roomId: string, peerId: string, metricsName: string): Promise<boolean> {
     const peer = this.#rooms.get(roomId)?.get(peerId);
     if (!peer) return false;
     peer.joined = true;
+    peer.metricsName = metricsName;
     return true;
   }
 
@@ -53,6 +56,14 @@ export class InMemoryRoomStateStore implements RoomStateStore {
   async listPeers(roomId: string): Promise<PeerInfo[]> {
     const room = this.#rooms.get(roomId);
     return room ? this.#joinedPeers(room) : [];
+  }
+
+  async metricsNames(roomId: string): Promise<Map<string, string>> {
+    const names = new Map<string, string>();
+    for (const peer of this.#rooms.get(roomId)?.values() ?? []) {
+      if (peer.joined && peer.metricsName !== undefined) names.set(peer.peerId, peer.metricsName);
+    }
+    return names;
   }
 
   async addProducer(roomId: string, peerId: string, producer: ProducerInfo): Promise<PeerInfo | undefined> {

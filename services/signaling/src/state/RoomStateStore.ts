@@ -26,8 +26,12 @@ export interface RoomStateStore {
    * not neither and (nearly) never both. Throws when a peer with the same id is already in the room.
    */
   addPeer(roomId: string, peer: PeerRecord, limits: { maxPeers: number }): Promise<AddPeerResult>;
-  /** The peer's join completed: from now on it is listed. False when the peer is unknown. */
-  markJoined(roomId: string, peerId: string): Promise<boolean>;
+  /**
+   * The peer's join completed: from now on it is listed, under the metrics name decided at join
+   * (telemetry/metricsName.ts; it labels the browser-reported series of its streams, which other
+   * peers' sessions export, hence kept here). False when the peer is unknown.
+   */
+  markJoined(roomId: string, peerId: string, metricsName: string): Promise<boolean>;
   /**
    * Removes the peer and returns what was stored, or undefined when it was not there: of several
    * concurrent removals exactly one gets the peer, which makes "peerLeft is announced once" easy.
@@ -37,6 +41,8 @@ export interface RoomStateStore {
   getPeer(roomId: string, peerId: string): Promise<PeerInfo | undefined>;
   /** The room's joined peers in join order (empty for an unknown room). */
   listPeers(roomId: string): Promise<PeerInfo[]>;
+  /** The metrics names of the room's joined peers, by peer id (empty for an unknown room). */
+  metricsNames(roomId: string): Promise<Map<string, string>>;
   /** Adds a producer; throws when the peer already has one for that source. Undefined: unknown peer. */
   addProducer(roomId: string, peerId: string, producer: ProducerInfo): Promise<PeerInfo | undefined>;
   /** Removes a producer; returns the peer afterwards, or undefined when peer or producer is unknown. */

@@ -45,9 +45,12 @@ export class SignalingClient {
     ws.on('message', (raw, isBinary) => this.#onMessage(isBinary ? '<binary>' : raw.toString()));
   }
 
-  /** Opens a socket offering the protocol's subprotocol (or `protocols` when given). */
-  static async connect(wsUrl: string, protocols: string[] = [SIGNALING_SUBPROTOCOL]): Promise<SignalingClient> {
-    const ws = new WebSocket(wsUrl, protocols);
+  /**
+   * Opens a socket offering the protocol's subprotocol (or `protocols` when given), from
+   * `localAddress` when given (any 127.x.y.z: tests of per-address limits play several hosts).
+   */
+  static async connect(wsUrl: string, protocols: string[] = [SIGNALING_SUBPROTOCOL], options: { localAddress?: string } = {}): Promise<SignalingClient> {
+    const ws = new WebSocket(wsUrl, protocols, options.localAddress ? { localAddress: options.localAddress } : {});
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);

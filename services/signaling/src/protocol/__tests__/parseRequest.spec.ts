@@ -55,4 +55,20 @@ describe('parseRequest', () => {
       expect(result.error.message).toMatch(/^setMuted: muted: /);
     }
   });
+
+  test('nesting or an array beyond the shape limits → ValidationError naming the limit, checked before the schema', () => {
+    const deep = parseRequest(`{"id":8,"method":"join","data":{"roomId":"r","displayName":"x","extra":${'['.repeat(30_000)}${']'.repeat(30_000)}}}`);
+    expect(deep).toMatchObject({ ok: false, id: 8, limit: 'json_depth' });
+    if (!deep.ok) {
+      expect(deep.error).toBeInstanceOf(ValidationError);
+      expect(deep.error.message).toBe('message nested deeper than 32 levels of objects and arrays');
+    }
+    const wide = parseRequest(JSON.stringify({ id: 9, method: 'consume', data: { rtpCapabilities: { codecs: new Array(300).fill({}) } } }), {
+      maxDepth: 32,
+      maxArrayLength: 256,
+    });
+    expect(wide).toMatchObject({ ok: false, id: 9, limit: 'json_array_length' });
+    // A bare deep array: JSON.parse copes (V8 parses iteratively); it is simply no request object.
+    expect(parseRequest('['.repeat(30_000) + ']'.repeat(30_000))).toMatchObject({ ok: false, id: null });
+  });
 });

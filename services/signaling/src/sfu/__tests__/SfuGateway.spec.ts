@@ -4,48 +4,11 @@
  * re-subscription after the server goes away and comes back.
  */
 import * as grpc from '@grpc/grpc-js';
-import { HealthImplementation } from 'grpc-health-check';
-import { loadSfuProto, type SfuEvent, type SfuEvent__Output, type SfuHandlers } from '@lab/proto/sfu';
+import type { SfuEvent, SfuEvent__Output } from '@lab/proto/sfu';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { SfuCallError, errorCodeOf } from '../../errors.ts';
 import { SfuGateway } from '../SfuGateway.ts';
-
-interface FakeSfu {
-  port: number;
-  /** Active WatchEvents streams. */
-  streams: Set<grpc.ServerWritableStream<unknown, SfuEvent>>;
-  health: HealthImplementation;
-  stop(): Promise<void>;
-}
-
-async function startFakeSfu(handlers: Partial<SfuHandlers>, port = 0): Promise<FakeSfu> {
-  const server = new grpc.Server();
-  const streams = new Set<grpc.ServerWritableStream<unknown, SfuEvent>>();
-  server.addService(loadSfuProto().Sfu.service, {
-    WatchEvents: (call: grpc.ServerWritableStream<unknown, SfuEvent>) => {
-      streams.add(call);
-      call.on('cancelled', () => streams.delete(call));
-      call.sendMetadata(new grpc.Metadata());
-    },
-    ...handlers,
-  } as grpc.UntypedServiceImplementation);
-  const health = new HealthImplementation({ '': 'SERVING', 'lab.sfu.v1.Sfu': 'SERVING' });
-  health.addToServer(server);
-  const bound = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (error, actual) => (error ? reject(error) : resolve(actual))),
-  );
-  return {
-    port: bound,
-    streams,
-    health,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        // Like an SFU restart: open streams end with UNAVAILABLE, then the port closes.
-        for (const call of streams) call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'SFU shutting down' });
-        server.tryShutdown(() => resolve());
-      }),
-  };
-}
+import { startFakeSfu } from './fakeSfu.ts';
 
 const event = (peerId: string): SfuEvent => ({
   roomId: 'room',
@@ -88,6 +51,23 @@ describe('SfuGateway', () => {
     expect(failure).toBeInstanceOf(SfuCallError);
     expect(failure).toMatchObject({ rpc: 'restartIce', grpcCode: grpc.status.NOT_FOUND, details: 'transport_id t9 not found for peer p1' });
     expect(errorCodeOf(failure)).toBe('not_found');
+  });
+
+  test('every call is timed under the SFU\'s method name and its final status code', async () => {
+    const sfu = await startFakeSfu({
+      GetStatus: (_call, callback) => callback(null, { nodeId: 'n', workers: [], roomCount: 0 }),
+      RestartIce: (_call, callback) => callback({ code: grpc.status.NOT_FOUND, details: 'no such transport' }),
+    });
+    cleanups.push(() => sfu.stop());
+    const observeSfuRequest = vi.fn();
+    const gateway = new SfuGateway({ address: `127.0.0.1:${sfu.port}`, deadlineMs: 2000, metrics: { observeSfuRequest } });
+    cleanups.push(() => gateway.close());
+    await gateway.getStatus({});
+    await gateway.restartIce({ peer: { roomId: 'r', peerId: 'p' }, transportId: 't' }).catch(() => undefined);
+    expect(observeSfuRequest.mock.calls).toEqual([
+      ['GetStatus', 'OK', expect.any(Number)],
+      ['RestartIce', 'NOT_FOUND', expect.any(Number)],
+    ]);
   });
 
   test('every call has a deadline: a stuck SFU yields DEADLINE_EXCEEDED (→ unavailable) in time', async () => {

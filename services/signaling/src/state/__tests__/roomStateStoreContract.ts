@@ -25,10 +25,10 @@ export function describeRoomStateStoreContract(name: string, createStore: () => 
       await store.close();
     });
 
-    /** Adds and marks joined, as a completed join does. */
+    /** Adds and marks joined (metrics name: the display name), as a completed join does. */
     const join = async (id: string, displayName = id) => {
       const result = await store.addPeer(roomId, peer(id, displayName), limits);
-      expect(await store.markJoined(roomId, id)).toBe(true);
+      expect(await store.markJoined(roomId, id, displayName)).toBe(true);
       return result;
     };
 
@@ -52,11 +52,11 @@ export function describeRoomStateStoreContract(name: string, createStore: () => 
       const third = await store.addPeer(roomId, peer('c'), limits);
       expect(third.added && third.others.map((other) => other.peerId)).toEqual(['a']);
       expect(await store.addPeer(roomId, peer('d'), limits)).toMatchObject({ added: false, peerCount: 3 });
-      await store.markJoined(roomId, 'c');
-      await store.markJoined(roomId, 'b');
+      await store.markJoined(roomId, 'c', 'c');
+      await store.markJoined(roomId, 'b', 'b');
       // Listed in seat (arrival) order, not in the order the joins completed.
       expect((await store.listPeers(roomId)).map((other) => other.peerId)).toEqual(['a', 'b', 'c']);
-      expect(await store.markJoined(roomId, 'nobody')).toBe(false);
+      expect(await store.markJoined(roomId, 'nobody', 'nobody')).toBe(false);
     });
 
     test('a full room refuses the next peer without adding it', async () => {
@@ -72,7 +72,7 @@ export function describeRoomStateStoreContract(name: string, createStore: () => 
         Array.from({ length: 10 }, (_, index) => store.addPeer(roomId, peer(`p${index}`), limits)),
       );
       expect(results.filter((result) => result.added)).toHaveLength(limits.maxPeers);
-      for (let index = 0; index < 10; index++) await store.markJoined(roomId, `p${index}`);
+      for (let index = 0; index < 10; index++) await store.markJoined(roomId, `p${index}`, `p${index}`);
       expect(await store.listPeers(roomId)).toHaveLength(limits.maxPeers);
     });
 
@@ -87,6 +87,16 @@ export function describeRoomStateStoreContract(name: string, createStore: () => 
       expect((await store.addPeer(otherRoom, peer('a'), { maxPeers: 1 })).added).toBe(true);
       expect(await store.listPeers(otherRoom)).toEqual([]);
       expect(await store.listPeers(`${roomId}-unknown`)).toEqual([]);
+    });
+
+    test('metricsNames gives the joined peers\' metrics names, so another session can label their streams', async () => {
+      await join('a', 'Ann');
+      await join('b', 'Ann #b');
+      await store.addPeer(roomId, peer('c'), limits); // still joining: no name yet
+      expect(await store.metricsNames(roomId)).toEqual(new Map([['a', 'Ann'], ['b', 'Ann #b']]));
+      await store.removePeer(roomId, 'a');
+      expect(await store.metricsNames(roomId)).toEqual(new Map([['b', 'Ann #b']]));
+      expect(await store.metricsNames(`${roomId}-unknown`)).toEqual(new Map());
     });
 
     test('removePeer returns the peer exactly once, even when removals race', async () => {
@@ -117,7 +127,7 @@ export function describeRoomStateStoreContract(name: string, createStore: () => 
     test('returned objects are copies: mutating them does not change the store', async () => {
       const original = peer('a');
       await store.addPeer(roomId, original, limits);
-      await store.markJoined(roomId, 'a');
+      await store.markJoined(roomId, 'a', 'a');
       original.displayName = 'changed';
       const listed = await store.listPeers(roomId);
       listed[0]!.displayName = 'changed too';

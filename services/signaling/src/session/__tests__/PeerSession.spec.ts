@@ -8,15 +8,18 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { SfuEvent__Output } from '@lab/proto/sfu';
 import type { Push, ResponseEnvelope } from '@lab/proto/signaling';
 import { beforeEach, describe, expect, test, vi } from 'vitest';
-import { SfuCallError } from '../errors.ts';
-import type { LeaveReason, SessionStart } from '../db/SessionRepository.ts';
-import { LocalPeerRegistry } from '../LocalPeerRegistry.ts';
-import { noopMetrics } from '../metrics.ts';
+import { SfuCallError } from '../../errors.ts';
+import { PendingSessionEnds } from '../../db/PendingSessionEnds.ts';
+import type { LeaveReason, SessionStart } from '../../db/SessionRepository.ts';
+import { LocalPeerRegistry } from '../../LocalPeerRegistry.ts';
+import { PrometheusSignalingMetrics, noopMetrics } from '../../metrics.ts';
 import { PeerSession, type PeerSessionDeps } from '../PeerSession.ts';
-import type { SfuDirectory } from '../sfu/SfuDirectory.ts';
-import type { SfuApi, SfuGateway } from '../sfu/SfuGateway.ts';
-import { InMemoryRoomStateStore } from '../state/InMemoryRoomStateStore.ts';
-import { InProcessRoomBus } from '../state/InProcessRoomBus.ts';
+import { ResumableSessions } from '../ResumableSessions.ts';
+import { DEFAULT_LIMITS } from '../../config.ts';
+import type { SfuDirectory } from '../../sfu/SfuDirectory.ts';
+import type { SfuApi, SfuGateway } from '../../sfu/SfuGateway.ts';
+import { InMemoryRoomStateStore } from '../../state/InMemoryRoomStateStore.ts';
+import { InProcessRoomBus } from '../../state/InProcessRoomBus.ts';
 
 const ROUTER_CAPS = { codecs: [{ kind: 'audio', mimeType: 'audio/opus', clockRate: 48000, channels: 2 }], headerExtensions: [] };
 
@@ -86,7 +89,7 @@ let deps: PeerSessionDeps;
 /** A session plus everything its socket received, and helpers to talk to it. */
 function openSocket() {
   const sent: Array<ResponseEnvelope | Push> = [];
-  const session = new PeerSession(deps, { send: (message) => sent.push(structuredClone(message)) });
+  const session = new PeerSession(deps, { send: (message) => sent.push(structuredClone(message)), closeForPolicyViolation: () => {} });
   let nextId = 1;
   const responses = () => sent.filter((message): message is ResponseEnvelope => 'ok' in message);
   const request = async (method: string, data: unknown = {}) => {
@@ -115,6 +118,8 @@ async function sendingMic(socket: Awaited<ReturnType<typeof joinedSocket>>) {
   return { mic, producerId: (produced as { data: { producerId: string } }).data.producerId };
 }
 
+const RESUME_GRACE_MS = 300;
+
 beforeEach(() => {
   sfu = fakeSfu();
   sessions = recordingSessions();
@@ -127,10 +132,17 @@ beforeEach(() => {
     maxPeersPerRoom: 4,
     sfuDirectory: directory,
     sessions,
+    // The real queue over the recording log: a failed write would be retried like in production.
+    sessionEnds: new PendingSessionEnds({ writer: sessions }),
     state: new InMemoryRoomStateStore(),
     bus: new InProcessRoomBus(),
     localPeers: new LocalPeerRegistry(noopMetrics),
     metrics: noopMetrics,
+    // Off unless a test is about resuming: a closed socket then releases its peer at once.
+    resumable: new ResumableSessions(0),
+    // The request rate is not what these tests are about (test/limits.test.ts is).
+    limits: { ...DEFAULT_LIMITS, requestBurst: 10_000, requestsPerSecond: 10_000 },
+    addressLimits: { tryCreateRoom: () => true, roomCreationsPerMinute: 30 },
   };
 });
 
@@ -189,8 +201,8 @@ describe('join', () => {
     const markJoined = state.markJoined.bind(state);
     const daveAnnounced = deferred<void>();
     let first = true;
-    state.markJoined = async (roomId, peerId) => {
-      const marked = await markJoined(roomId, peerId);
+    state.markJoined = async (roomId, peerId, metricsName) => {
+      const marked = await markJoined(roomId, peerId, metricsName);
       if (first) {
         first = false;
         await daveAnnounced.promise;
@@ -391,6 +403,25 @@ describe('SFU events', () => {
     expect(deps.localPeers.routeSfuEvent(sfuEvent('other-room', bob.peerId, { event: 'consumerScore' }))).toBe(false);
   });
 
+  test('the active speaker reaches every joined peer of the room, the speaker included; nobody is null', async () => {
+    const alice = await joinedSocket('room', 'Alice');
+    const bob = await joinedSocket('room', 'Bob');
+    const carol = await joinedSocket('elsewhere', 'Carol');
+    const speaking = (peerId: string) => sfuEvent('room', peerId, { event: 'activeSpeakerChanged', activeSpeakerChanged: { producerId: 'p1' } });
+    expect(deps.localPeers.routeSfuEvent(speaking(alice.peerId))).toBe(true);
+    deps.localPeers.routeSfuEvent(sfuEvent('room', '', { event: 'activeSpeakerChanged', activeSpeakerChanged: { producerId: '' } }));
+    const speakerPushes = (socket: typeof alice) => socket.pushes().filter((push) => push.event === 'activeSpeaker');
+    const expected = [
+      { event: 'activeSpeaker', data: { peerId: alice.peerId } },
+      { event: 'activeSpeaker', data: { peerId: null } },
+    ];
+    await vi.waitFor(() => expect(speakerPushes(bob)).toEqual(expected));
+    await vi.waitFor(() => expect(speakerPushes(alice)).toEqual(expected));
+    expect(speakerPushes(carol)).toEqual([]);
+    // A room with no peer on this instance: nobody here takes it.
+    expect(deps.localPeers.routeSfuEvent(sfuEvent('empty-room', alice.peerId, { event: 'activeSpeakerChanged', activeSpeakerChanged: { producerId: 'p1' } }))).toBe(false);
+  });
+
   test('a producer the SFU closed on its own is announced to the others and dropped from the state', async () => {
     const alice = await joinedSocket('room', 'Alice');
     const bob = await joinedSocket('room', 'Bob');
@@ -401,5 +432,174 @@ describe('SFU events', () => {
     expect((await deps.state.getPeer('room', alice.peerId))?.producers).toEqual([]);
     // The mic can be produced again.
     expect(await alice.request('produce', mic)).toMatchObject({ ok: true });
+  });
+});
+
+describe('telemetry', () => {
+  /** Bob receives Alice's mic through consumer c1 (the fake SFU answers as the real one would). */
+  async function bobConsumesAliceMic() {
+    const alice = await joinedSocket('room', 'Alice');
+    const bob = await joinedSocket('room', 'Bob');
+    const { producerId } = await sendingMic(alice);
+    const recv = (await bob.request('createTransport', { direction: 'recv' })) as { data: { transportId: string } };
+    sfu.consume.mockResolvedValueOnce({
+      consumerId: 'c1',
+      producerId,
+      kind: 'MEDIA_KIND_AUDIO',
+      rtpParametersJson: '{}',
+      type: 'simple',
+      producerPaused: false,
+      producerPeerId: alice.peerId,
+      source: 'mic',
+    });
+    expect(await bob.request('consume', { transportId: recv.data.transportId, producerId, rtpCapabilities: {} })).toMatchObject({ ok: true });
+    return { alice, bob };
+  }
+
+  const audioSample = { v: 1, inbound: { c1: { jitter: 0.002, packetsLost: 0, packetsReceived: 50, concealedSamples: 480 } }, outbound: {}, transports: { recv: { currentRoundTripTime: 0.01 } } };
+
+  test('a reportStats sample is exported for the consumer it names; the SFU closing that consumer takes its series away, leaving the rest', async () => {
+    const metrics = new PrometheusSignalingMetrics({ defaultMetrics: false });
+    deps.metrics = metrics;
+    const { bob } = await bobConsumesAliceMic();
+    // The per-peer and per-stream series (the reports counter stays, as counters do).
+    const series = async () =>
+      (await metrics.render()).body.split('\n').filter((line) => /^signaling_browser_\w+\{/.test(line) && !line.startsWith('signaling_browser_reports_total'));
+
+    expect(await bob.request('reportStats', audioSample)).toMatchObject({ ok: true, data: {} });
+    expect(await series()).toContain('signaling_browser_concealed_samples{room="room",subscriber="Bob",publisher="Alice",kind="audio",source="mic"} 480');
+    expect(await bob.request('reportStats', audioSample)).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
+
+    deps.localPeers.routeSfuEvent({ roomId: 'room', peerId: bob.peerId, timestampMs: '0', event: 'consumerClosed', consumerClosed: { consumerId: 'c1', producerId: 'p', reason: 'producerclose' } });
+    await vi.waitFor(async () => expect((await series()).some((line) => line.includes('subscriber="Bob"'))).toBe(false));
+    expect(await series()).toEqual(['signaling_browser_round_trip_time_seconds{room="room",peer="Bob",direction="recv"} 0.01']);
+
+    expect(await bob.request('leave')).toMatchObject({ ok: true });
+    expect(await series()).toEqual([]);
+  });
+
+  test('reportStats before join is refused as invalid_state', async () => {
+    const socket = openSocket();
+    expect(await socket.request('reportStats', audioSample)).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_state', message: 'reportStats before join: send join first' },
+    });
+  });
+
+  test('the join phases are timed once each: socket open → join answered → first consume answered', async () => {
+    const observeJoinPhase = vi.fn();
+    deps.metrics = { ...noopMetrics, observeJoinPhase };
+    const { bob } = await bobConsumesAliceMic();
+    const phases = () => observeJoinPhase.mock.calls.map(([phase]) => phase);
+    // Alice and Bob joined; only Bob consumed.
+    expect(phases()).toEqual(['socket_to_joined', 'socket_to_joined', 'joined_to_first_consume']);
+    sfu.consume.mockResolvedValueOnce({ consumerId: 'c2', producerId: 'x', kind: 'MEDIA_KIND_AUDIO', rtpParametersJson: '{}', type: 'simple', producerPaused: false, producerPeerId: 'x', source: 'mic' });
+    await bob.request('consume', { transportId: 'unknown', producerId: 'x', rtpCapabilities: {} });
+    expect(phases()).toHaveLength(3);
+    for (const [, seconds] of observeJoinPhase.mock.calls) expect(seconds).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('resume after a lost socket', () => {
+  beforeEach(() => {
+    deps.resumable = new ResumableSessions(RESUME_GRACE_MS);
+  });
+  const tokenOf = (response: ResponseEnvelope) => (response as { data: { resumeToken: string } }).data.resumeToken;
+
+  test('a new socket takes the session over: the others see nothing, pushes missed meanwhile follow the response', async () => {
+    const alice = openSocket();
+    const joined = await alice.request('join', { roomId: 'room', displayName: 'Alice' });
+    const bob = await joinedSocket('room', 'Bob');
+    await vi.waitFor(() => expect(alice.pushes().some((push) => push.event === 'peerJoined')).toBe(true));
+
+    await alice.session.socketClosed('disconnected', { lost: true });
+    // While alice's socket is gone, bob mutes: alice must learn it on resume.
+    await sendingMic(bob);
+    const muted = await bob.request('setMuted', { source: 'mic', muted: true });
+    expect(muted.ok).toBe(true);
+
+    const again = openSocket();
+    const resumed = await again.request('resume', { resumeToken: tokenOf(joined) });
+    expect(resumed).toMatchObject({ ok: true, data: { peerId: alice.session.peerId, roomId: 'room' } });
+    expect((resumed as { data: { peers: { peerId: string }[] } }).data.peers.map((peer) => peer.peerId)).toEqual([bob.peerId]);
+    await vi.waitFor(() => expect(again.pushes().map((push) => push.event)).toEqual(['newProducer', 'peerMediaChanged', 'peerMediaChanged']));
+    // The response came first.
+    expect('ok' in again.sent[0]!).toBe(true);
+    // Bob never saw alice leave, and her session is still open.
+    expect(bob.pushes().some((push) => push.event === 'peerLeft')).toBe(false);
+    expect(sessions.ended).toEqual([]);
+    // And the resumed socket works as alice's: her requests act for her peer.
+    const transport = await again.request('createTransport', { direction: 'recv' });
+    expect(transport.ok).toBe(true);
+    expect(sfu.createWebRtcTransport).toHaveBeenLastCalledWith(expect.objectContaining({ peer: { roomId: 'room', peerId: alice.session.peerId } }));
+  });
+
+  test('past the grace the peer is released as disconnected, and the token no longer works', async () => {
+    const alice = openSocket();
+    const joined = await alice.request('join', { roomId: 'room', displayName: 'Alice' });
+    const bob = await joinedSocket('room', 'Bob');
+    await alice.session.socketClosed('disconnected', { lost: true });
+    await vi.waitFor(() => expect(bob.pushes()).toContainEqual({ event: 'peerLeft', data: { peerId: alice.session.peerId, reason: 'disconnected' } }), {
+      timeout: RESUME_GRACE_MS * 5,
+    });
+    expect(sessions.ended.map((entry) => entry.reason)).toEqual(['disconnected']);
+    const late = openSocket();
+    const refused = await late.request('resume', { resumeToken: tokenOf(joined) });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'not_found' } });
+  });
+
+  test('a leave or a socket the page closed itself (reload, tab closed) is not held: the peer goes at once', async () => {
+    const alice = openSocket();
+    const joined = await alice.request('join', { roomId: 'room', displayName: 'Alice' });
+    await alice.request('leave');
+    const carol = openSocket();
+    const carolJoined = await carol.request('join', { roomId: 'room', displayName: 'Carol' });
+    await carol.session.socketClosed('disconnected');
+    expect(sessions.ended.map((entry) => entry.reason)).toEqual(['left', 'disconnected']);
+    for (const token of [tokenOf(joined), tokenOf(carolJoined)]) {
+      const again = openSocket();
+      expect(await again.request('resume', { resumeToken: token })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    }
+  });
+
+  test('resume is only a first request', async () => {
+    const alice = await joinedSocket('room', 'Alice');
+    const refused = await alice.request('resume', { resumeToken: 'x'.repeat(32) });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'invalid_state' } });
+  });
+});
+
+describe('media lost on the SFU', () => {
+  test('RoomClosed: the page is told to set its media up again, the room hears its producers close, the peer is registered anew', async () => {
+    const alice = await joinedSocket('room', 'Alice');
+    const bob = await joinedSocket('room', 'Bob');
+    const { producerId } = await sendingMic(alice);
+    const registrations = sfu.getRouterRtpCapabilities.mock.calls.length;
+
+    deps.localPeers.routeSfuEvent({ roomId: 'room', peerId: '', timestampMs: '0', event: 'roomClosed', roomClosed: { reason: 'worker died' } } as SfuEvent__Output);
+
+    await vi.waitFor(() => expect(alice.pushes().some((push) => push.event === 'mediaReset')).toBe(true));
+    const reset = alice.pushes().find((push) => push.event === 'mediaReset')!;
+    expect(reset.data).toMatchObject({ reason: expect.stringContaining('worker died'), peers: [{ peerId: bob.peerId, producers: [] }] });
+    expect(bob.pushes()).toContainEqual({ event: 'producerClosed', data: { peerId: alice.peerId, producerId } });
+    expect(bob.pushes().some((push) => push.event === 'mediaReset')).toBe(true);
+    // Both peers registered again (one call each).
+    expect(sfu.getRouterRtpCapabilities.mock.calls.length).toBe(registrations + 2);
+    // The old transport is forgotten: a request naming it is refused here, without an SFU call.
+    const stale = await alice.request('produce', { transportId: 'transport-1', kind: 'audio', source: 'mic', rtpParameters: {} });
+    expect(stale).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    // And the source is free to be produced again on a new transport.
+    await sendingMic(alice);
+  });
+
+  test('a peer that could not be registered again (no SFU yet) is registered by its next createTransport', async () => {
+    const alice = await joinedSocket('room', 'Alice');
+    sfu.getRouterRtpCapabilities.mockRejectedValueOnce(new SfuCallError('getRouterRtpCapabilities', GrpcStatus.UNAVAILABLE, 'down'));
+    alice.session.mediaLost('the SFU restarted');
+    await vi.waitFor(() => expect(alice.pushes().some((push) => push.event === 'mediaReset')).toBe(true));
+    const calls = sfu.getRouterRtpCapabilities.mock.calls.length;
+    const transport = await alice.request('createTransport', { direction: 'send' });
+    expect(transport.ok).toBe(true);
+    expect(sfu.getRouterRtpCapabilities.mock.calls.length).toBe(calls + 1);
   });
 });
