@@ -29,7 +29,16 @@ function line(summary: Summary): string {
   return `p50 ${summary.p50} ms, p95 ${summary.p95} ms, min ${summary.min} ms, max ${summary.max} ms (n=${summary.count})`;
 }
 
-async function measureLabJoins(lab: RunningLab, browsers: Browser[]): Promise<number[]> {
+/**
+ * Each join's total (click → first remote frame) and the click → join complete time (own media
+ * sent too; the room shows, and remote video may start, before that).
+ */
+interface LabJoins {
+  samples: number[];
+  answeredSamples: number[];
+}
+
+async function measureLabJoins(lab: RunningLab, browsers: Browser[]): Promise<LabJoins> {
   const room = `bench-join-${Date.now().toString(36)}`;
 
   // Someone is already in the room, sending video.
@@ -42,6 +51,7 @@ async function measureLabJoins(lab: RunningLab, browsers: Browser[]): Promise<nu
   browsers.push(joinerBrowser);
   const context = await joinerBrowser.newContext();
   const samples: number[] = [];
+  const answeredSamples: number[] = [];
   for (let i = 1; i <= JOINS; i++) {
     const joiner = new CallPage(await context.newPage(), `joiner-${i}`, lab.httpUrl);
     await joiner.openForm();
@@ -55,9 +65,13 @@ async function measureLabJoins(lab: RunningLab, browsers: Browser[]): Promise<nu
       timeout: FIRST_FRAME_TIMEOUT_MS,
     });
     const ms = await joiner.timeToFirstFrameMs();
-    if (ms === null) throw new Error(`join ${i}: no timing recorded`);
+    await joiner.page.waitForFunction(() => window.__lab?.timings.joinedAt != null);
+    const { joinStartedAt, joinedAt } = await joiner.timings();
+    if (ms === null || joinStartedAt === null || joinedAt === null) throw new Error(`join ${i}: no timing recorded`);
+    const answeredMs = Math.round(joinedAt - joinStartedAt);
     samples.push(ms);
-    console.log(`join ${i}/${JOINS}: ${ms} ms`);
+    answeredSamples.push(answeredMs);
+    console.log(`join ${i}/${JOINS}: ${ms} ms (join complete after ${answeredMs} ms)`);
 
     // Leave and wait until the host has dropped the tile, so every join starts from the same room.
     await joiner.leaveButton.click();
@@ -65,7 +79,7 @@ async function measureLabJoins(lab: RunningLab, browsers: Browser[]): Promise<nu
     await joiner.page.close();
     await host.page.waitForFunction(() => (window.__lab?.participants().length ?? -1) === 0);
   }
-  return samples;
+  return { samples, answeredSamples };
 }
 
 async function main(): Promise<void> {
@@ -74,7 +88,7 @@ async function main(): Promise<void> {
   const browsers: Browser[] = [];
   try {
     console.log(`lab up at ${lab.httpUrl}; ${JOINS} joins into a room where one participant sends video`);
-    const labSamples = await measureLabJoins(lab, browsers);
+    const { samples: labSamples, answeredSamples } = await measureLabJoins(lab, browsers);
 
     console.log(`baseline: ${BASELINE_CALLS} direct loopback calls (two RTCPeerConnections in one page)`);
     const baselineBrowser = await chromium.launch(launchOptions);
@@ -83,9 +97,11 @@ async function main(): Promise<void> {
     const chromiumVersion = baselineBrowser.version();
 
     const labSummary = summarize(labSamples);
+    const answeredSummary = summarize(answeredSamples);
     const baselineSummary = summarize(baselineSamples);
     const ratio = Math.round((labSummary.p50 / baselineSummary.p50) * 100) / 100;
     console.log(`\nlab      join click → first remote frame: ${line(labSummary)}`);
+    console.log(`  click → join complete (own media sent): ${line(answeredSummary)}`);
     console.log(`baseline createOffer → first presented frame: ${line(baselineSummary)}`);
     console.log(`ratio lab/baseline (p50): ${ratio}×`);
 
@@ -95,6 +111,7 @@ async function main(): Promise<void> {
       measuredAt: new Date().toISOString(),
       machine: { cpus: os.availableParallelism(), node: process.version, chromium: chromiumVersion },
       lab: { what: 'join click → first presented remote frame (window.__lab.timings)', samplesMs: labSamples, ...labSummary },
+      labJoinComplete: { what: 'join click → join complete, own media sent (window.__lab.timings.joinedAt)', samplesMs: answeredSamples, ...answeredSummary },
       baseline: {
         what: 'two RTCPeerConnections in one page, loopback, fake camera: createOffer → first presented frame',
         samplesMs: baselineSamples,

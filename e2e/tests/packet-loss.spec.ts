@@ -234,3 +234,54 @@ test(
     }
   },
 );
+
+/**
+ * The connection indicator names the line that is bad: 15% on alice's downlink makes her tile of bob
+ * "poor" while bob's tile of alice stays "good"; 15% on her uplink the other way round; each comes
+ * back to "good" once the loss stops. 15%: past the 10% "poor" bar by more than a 2 s reading's
+ * sampling noise.
+ */
+const INDICATOR_LOSS_PERCENT = 15;
+/** Readings every 2 s, and mediasoup's scores follow receiver reports every ~1 s: within seconds. */
+const INDICATOR_TIMEOUT_MS = 20_000;
+
+test(
+  'the connection indicator turns poor on the side whose line loses packets, stays good on the other, and recovers when the loss stops',
+  { tag: CALL_TAG },
+  async ({ participants, verdict }) => {
+    test.setTimeout(240_000);
+    const room = uniqueRoomId('e2e-indicator');
+    verdict.room(room);
+    const { alice, bob } = await launchPair(participants);
+    await joinPairAndWaitForVideo(room, alice, bob);
+    const level = (viewer: typeof alice, of: typeof alice) => viewer.tileOf(of).getByTestId('connection-quality');
+    await expect(level(alice, bob), 'alice → bob on a clean line').toHaveAttribute('data-level', 'good', { timeout: INDICATOR_TIMEOUT_MS });
+    await expect(level(bob, alice), 'bob → alice on a clean line').toHaveAttribute('data-level', 'good', { timeout: INDICATOR_TIMEOUT_MS });
+
+    for (const direction of ['downlink', 'uplink'] as const) {
+      // downlink: alice receives bob's streams through the loss; uplink: bob receives alice's.
+      const [impairedViewer, impairedOf, cleanViewer, cleanOf] = direction === 'downlink' ? [alice, bob, bob, alice] : [bob, alice, alice, bob];
+      await test.step(`${INDICATOR_LOSS_PERCENT}% on alice's ${direction}`, async () => {
+        await loss.set(direction, [{ loss: { kind: 'random', percent: INDICATOR_LOSS_PERCENT } }]);
+        const started = Date.now();
+        await expect(level(impairedViewer, impairedOf), `${impairedViewer.name}'s tile of ${impairedOf.name} under ${direction} loss`).toHaveAttribute(
+          'data-level',
+          'poor',
+          { timeout: INDICATOR_TIMEOUT_MS },
+        );
+        verdict.figure(`${direction} loss: ${impairedViewer.name}'s indicator of ${impairedOf.name} shows poor after`, (Date.now() - started) / 1000, 's');
+        await expect(level(cleanViewer, cleanOf), `${cleanViewer.name}'s tile of ${cleanOf.name}: that line is clean`).toHaveAttribute('data-level', 'good');
+        verdict.figure(`${direction} loss really injected`, (await loss.counters(direction)).lossPercent, '%');
+
+        await loss.clear(direction);
+        const cleared = Date.now();
+        await expect(level(impairedViewer, impairedOf), `${impairedViewer.name}'s tile of ${impairedOf.name} once the loss stopped`).toHaveAttribute(
+          'data-level',
+          'good',
+          { timeout: INDICATOR_TIMEOUT_MS },
+        );
+        verdict.figure(`${direction} loss stopped: indicator good again after`, (Date.now() - cleared) / 1000, 's');
+      });
+    }
+  },
+);

@@ -18,10 +18,14 @@ export type StatsSource = { forEach(callback: (value: Record<string, unknown>) =
 
 type RtpStatsType = 'inbound-rtp' | 'outbound-rtp';
 
-function rtpEntry(report: StatsSource, type: RtpStatsType, kind: 'audio' | 'video'): Record<string, unknown> | undefined {
+/**
+ * The report's `type` entry of `kind`; with `trackIdentifier`, the one of that track (a transport's
+ * report holds an entry per stream; a sender's or receiver's, only its own).
+ */
+function rtpEntry(report: StatsSource, type: RtpStatsType, kind: 'audio' | 'video', trackIdentifier?: string): Record<string, unknown> | undefined {
   let found: Record<string, unknown> | undefined;
   report.forEach((entry) => {
-    if (entry.type === type && entry.kind === kind) found = entry;
+    if (entry.type === type && entry.kind === kind && (trackIdentifier === undefined || entry.trackIdentifier === trackIdentifier)) found = entry;
   });
   return found;
 }
@@ -104,8 +108,8 @@ export function audioSendStats(report: StatsSource): AudioSendStats | null {
  * One received stream's figures for a `reportStats` sample, from the report of its receiver
  * (mediasoup-client's Consumer.getStats()). Null before its first packet (no `inbound-rtp` yet).
  */
-export function inboundStreamStats(report: StatsSource, kind: 'audio' | 'video'): InboundStreamStats | null {
-  const entry = rtpEntry(report, 'inbound-rtp', kind);
+export function inboundStreamStats(report: StatsSource, kind: 'audio' | 'video', trackIdentifier?: string): InboundStreamStats | null {
+  const entry = rtpEntry(report, 'inbound-rtp', kind, trackIdentifier);
   if (!entry) return null;
   const kindSpecific =
     kind === 'video'
@@ -165,7 +169,8 @@ export function selectedCandidatePairStats(report: StatsSource): SendTransportSt
  * `reportStats` sample (inboundStreamStats: jitter, loss and receive counts, the same numbers the
  * telemetry exports) plus what a person wants to see beside them (bytes for the bitrate, the decoded
  * resolution and frame rate) and the entry's timestamp, so rates divide by the browser's own clock.
- * Null before the stream's first packet.
+ * Null before the stream's first packet. From a whole transport's report, `trackIdentifier` (the
+ * receiver's track id) picks the stream.
  */
 export interface InboundStreamReading extends InboundStreamStats {
   /** Milliseconds since the epoch. */
@@ -178,9 +183,9 @@ export interface InboundStreamReading extends InboundStreamStats {
   framesPerSecond: number | null;
 }
 
-export function inboundStreamReading(report: StatsSource, kind: 'audio' | 'video'): InboundStreamReading | null {
-  const stats = inboundStreamStats(report, kind);
-  const entry = rtpEntry(report, 'inbound-rtp', kind);
+export function inboundStreamReading(report: StatsSource, kind: 'audio' | 'video', trackIdentifier?: string): InboundStreamReading | null {
+  const stats = inboundStreamStats(report, kind, trackIdentifier);
+  const entry = rtpEntry(report, 'inbound-rtp', kind, trackIdentifier);
   if (!stats || !entry) return null;
   return {
     ...stats,

@@ -278,6 +278,8 @@ export const responses = {
     roomId: RoomId,
     /** Everyone in the room now (not including the caller); pushes missed meanwhile follow the response. */
     peers: z.array(PeerInfo),
+    /** Who speaks in the room now, as in the join response (a push sent into the lost socket was lost). */
+    activeSpeakerPeerId: Id.nullable().optional(),
   }),
   createTransport: z.object({
     transportId: Id,

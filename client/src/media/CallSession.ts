@@ -79,6 +79,11 @@ export interface PeerLineReading {
   roundTripSeconds: number | null;
 }
 
+/**
+ * How long one reading of the receive transport serves every tile: just under the details panel's
+ * 1 s refresh, so an open panel still gets a new reading each time.
+ */
+const SHARED_READING_MS = 900;
 /** How long the page keeps trying to get back to the server before it gives up on the call. */
 const RECONNECT_GIVE_UP_MS = 120_000;
 /** An ICE connection 'disconnected' this long is restarted ('failed' is restarted at once). */
@@ -124,6 +129,8 @@ export class CallSession extends Emitter<CallSessionEvents> {
   readonly #closedProducerIds = new Set<string>();
   #sendTransport: Transport | undefined;
   #recvTransport: Transport | undefined;
+  /** The last getStats() of #recvTransport, shared by the tiles' connection indicators. */
+  #recvReading?: { transport: Transport | undefined; at: number; report: Promise<RTCStatsReport | null> };
   /** Resolves once the receive transport exists, so pushes that arrive earlier can wait for it. */
   #recvReady: Promise<Transport>;
   #resolveRecvReady!: (transport: Transport) => void;
@@ -297,17 +304,37 @@ export class CallSession extends Emitter<CallSessionEvents> {
     return [...byPeer.values()];
   }
 
-  /** What this page receives from `peerId` now, for the connection indicator and details. */
+  /**
+   * What this page receives from `peerId`'s camera and microphone now, for the connection indicator
+   * and details. Every tile asks on its own timer; they share one getStats() of the receive
+   * transport (its report holds every received stream and the RTT), so the page's cost does not
+   * grow with the number of tiles.
+   */
   async peerLine(peerId: string): Promise<PeerLineReading> {
     const line: PeerLineReading = { video: null, audio: null, roundTripSeconds: null };
-    const consumers = [...this.#consumers.values()].filter((entry) => entry.peerId === peerId).map(({ consumer }) => consumer);
-    const [transportReport, ...reports] = await Promise.all([statsOf(this.#recvTransport), ...consumers.map((consumer) => statsOf(consumer))]);
-    consumers.forEach((consumer, index) => {
-      const report = reports[index];
-      if (report) line[consumer.kind] = inboundStreamReading(report, consumer.kind);
-    });
-    line.roundTripSeconds = (transportReport && selectedCandidatePairStats(transportReport)?.currentRoundTripTime) ?? null;
+    const report = await this.#sharedRecvReport();
+    if (!report) return line;
+    for (const { consumer, peerId: owner, source } of this.#consumers.values()) {
+      if (owner !== peerId || source === 'screen' || consumer.closed) continue;
+      line[consumer.kind] = inboundStreamReading(report, consumer.kind, consumer.track.id);
+    }
+    line.roundTripSeconds = selectedCandidatePairStats(report)?.currentRoundTripTime ?? null;
     return line;
+  }
+
+  /** The receive transport's report, read at most once per SHARED_READING_MS for all who ask. */
+  #sharedRecvReport(): Promise<RTCStatsReport | null> {
+    const transport = this.#recvTransport;
+    const now = performance.now();
+    const last = this.#recvReading;
+    if (last && last.transport === transport && now - last.at < SHARED_READING_MS) return last.report;
+    const report = statsOf(transport);
+    // A failed reading is not shared: the next asker tries again.
+    report.catch(() => {
+      if (this.#recvReading?.report === report) this.#recvReading = undefined;
+    });
+    this.#recvReading = { transport, at: now, report };
+    return report;
   }
 
   /** Figures of what this page sends (see window.__lab.sendStats()). */
@@ -533,6 +560,7 @@ export class CallSession extends Emitter<CallSessionEvents> {
         try {
           const resumed = await client.request('resume', { resumeToken: this.#resumeToken });
           this.#adopt(client);
+          this.emit('activeSpeaker', resumed.activeSpeakerPeerId ?? null);
           this.#applyPeers(resumed.peers);
           // Producers that appeared while the socket was away (their pushes follow, but a consume
           // already running is not repeated).

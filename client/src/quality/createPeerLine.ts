@@ -16,6 +16,10 @@ export interface PeerLineFigures {
 
 const NO_FIGURES: PeerLineFigures = { video: null, audio: null, roundTripSeconds: null };
 
+/** Whether `current` is not newer than `previous` (the same reading again). */
+const repeats = (current: InboundStreamReading | null, previous: InboundStreamReading | null) =>
+  current !== null && previous !== null && current.timestamp <= previous.timestamp;
+
 export function createPeerLine(read: () => Promise<PeerLineReading | null>, intervalMs: Accessor<number>): Accessor<PeerLineFigures> {
   const [figures, setFigures] = createSignal<PeerLineFigures>(NO_FIGURES);
   let previous: { video: InboundStreamReading | null; audio: InboundStreamReading | null } = { video: null, audio: null };
@@ -26,7 +30,8 @@ export function createPeerLine(read: () => Promise<PeerLineReading | null>, inte
     try {
       const line = await read();
       if (stopped) return;
-      if (line) {
+      // A reading shared with other tiles may be the one this line already has: no new interval yet.
+      if (line && !repeats(line.video, previous.video) && !repeats(line.audio, previous.audio)) {
         setFigures({
           video: line.video ? streamFigures(line.video, previous.video) : null,
           audio: line.audio ? streamFigures(line.audio, previous.audio) : null,

@@ -237,4 +237,15 @@ describe('connection details reading', () => {
     expect(inboundStreamReading(audio, 'audio')).toMatchObject({ packetsLost: 0, frameWidth: null, frameHeight: null, framesPerSecond: null, bytesReceived: 90 });
     expect(inboundStreamReading(audio, 'video')).toBeNull();
   });
+
+  it('picks one stream out of a whole transport report by its track', () => {
+    const stream = (trackIdentifier: string, packetsReceived: number) => ({ type: 'inbound-rtp', kind: 'video', trackIdentifier, timestamp: 7, packetsReceived, bytesReceived: 1 });
+    const transport = new Map([
+      ['V1', stream('track-alice', 100)],
+      ['V2', stream('track-bob', 200)],
+    ]);
+    expect(inboundStreamReading(transport, 'video', 'track-alice')?.packetsReceived).toBe(100);
+    expect(inboundStreamReading(transport, 'video', 'track-bob')?.packetsReceived).toBe(200);
+    expect(inboundStreamReading(transport, 'video', 'track-carol')).toBeNull();
+  });
 });

@@ -5,6 +5,7 @@
  */
 import type { SfuEvent__Output } from '@lab/proto/sfu';
 import type { SignalingMetrics } from './metrics.ts';
+import { ActiveSpeakers } from './ActiveSpeakers.ts';
 
 export interface LocalPeer {
   readonly roomId: string;
@@ -19,6 +20,8 @@ export class LocalPeerRegistry {
   readonly #peers = new Map<string, LocalPeer>();
   readonly #roomSizes = new Map<string, number>();
   readonly #metrics: SignalingMetrics;
+  /** Who speaks in each room, from the events routed here (for joins and resumes). */
+  readonly speakers = new ActiveSpeakers((roomId) => this.#roomSizes.has(roomId));
 
   constructor(metrics: SignalingMetrics) {
     this.#metrics = metrics;
@@ -36,7 +39,10 @@ export class LocalPeerRegistry {
     this.#peers.delete(peer.peerId);
     const size = (this.#roomSizes.get(peer.roomId) ?? 1) - 1;
     if (size > 0) this.#roomSizes.set(peer.roomId, size);
-    else this.#roomSizes.delete(peer.roomId);
+    else {
+      this.#roomSizes.delete(peer.roomId);
+      this.speakers.forget(peer.roomId);
+    }
     this.#report();
   }
 
@@ -62,6 +68,8 @@ export class LocalPeerRegistry {
    * exactly once, through the instance that holds its socket, without a relay over the room bus.
    */
   routeSfuEvent(event: SfuEvent__Output): boolean {
+    if (event.event === 'activeSpeakerChanged') this.speakers.changed(event.roomId, event.peerId || null);
+    if (event.event === 'roomClosed') this.speakers.forget(event.roomId);
     if (event.event === 'roomClosed' || event.event === 'activeSpeakerChanged') {
       const peers = this.byRoom().get(event.roomId) ?? [];
       for (const peer of peers) peer.handleSfuEvent(event);

@@ -173,7 +173,7 @@ function setup(
     statsIntervalMs: options.statsIntervalMs ?? 60_000,
   });
   const events: { [K in keyof CallSessionEvents]?: CallSessionEvents[K][] } = {};
-  for (const name of ['entered', 'peer', 'peerMedia', 'peerRemoved', 'trackAdded', 'trackRemoved', 'localMuted', 'error', 'ended', 'connection', 'mediaReset'] as const) {
+  for (const name of ['entered', 'peer', 'peerMedia', 'peerRemoved', 'trackAdded', 'trackRemoved', 'localMuted', 'error', 'ended', 'connection', 'mediaReset', 'activeSpeaker'] as const) {
     session.on(name, (...args: unknown[]) => ((events[name] ??= []) as unknown[]).push(args));
   }
   return { session, server: () => server, events, producers, tracks, device };
@@ -610,9 +610,46 @@ describe('CallSession stats reports', () => {
   });
 });
 
+describe('CallSession connection figures', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('every tile\'s reading comes from one shared getStats() of the receive transport, each with its own person\'s streams', async () => {
+    const { session, events } = setup({ peers: [peerWithProducers('bob', 'Bob'), peerWithProducers('carol', 'Carol')] });
+    await session.join('room-1', 'Ada');
+    await vi.waitFor(() => expect(events.trackAdded).toHaveLength(4));
+    // The transport's report: one inbound stream per received track (packets tell them apart) and the RTT.
+    const streams = events.trackAdded!.map(([{ peerId, kind, track }]) => [
+      `I-${track.id}`,
+      { type: 'inbound-rtp', kind, trackIdentifier: track.id, timestamp: 1, packetsReceived: (peerId === 'bob' ? 100 : 200) + (kind === 'video' ? 1 : 2), bytesReceived: 1 },
+    ]);
+    const transportStats = vi.spyOn(FakeHandler.prototype, 'getTransportStats').mockResolvedValue(
+      new Map<string, unknown>([
+        ...streams,
+        ['CP', { type: 'candidate-pair', id: 'CP', currentRoundTripTime: 0.02 }],
+        ['T', { type: 'transport', id: 'T', selectedCandidatePairId: 'CP' }],
+      ] as [string, unknown][]) as unknown as RTCStatsReport,
+    );
+    const receiverStats = vi.spyOn(FakeHandler.prototype, 'getReceiverStats');
+
+    const [bob, carol] = await Promise.all([session.peerLine('bob'), session.peerLine('carol')]);
+    await session.peerLine('bob');
+    expect(receiverStats).not.toHaveBeenCalled();
+    expect(bob).toMatchObject({ video: { packetsReceived: 101 }, audio: { packetsReceived: 102 }, roundTripSeconds: 0.02 });
+    expect(carol).toMatchObject({ video: { packetsReceived: 201 }, audio: { packetsReceived: 202 }, roundTripSeconds: 0.02 });
+    // Three tiles' readings within the sharing window: the browser was asked once.
+    expect(transportStats).toHaveBeenCalledTimes(1);
+    session.disconnect();
+  });
+});
+
 describe('CallSession through faults', () => {
   it('a lost socket is reconnected and the session resumed: same peer, media untouched, "reconnecting" meanwhile', async () => {
-    const { session, server, events } = setup({ peers: [peerWithProducers('bob', 'Bob')] });
+    const { session, server, events } = setup({
+      peers: [peerWithProducers('bob', 'Bob')],
+      handlers: { resume: () => ({ peerId: 'me', roomId: 'room-1', peers: [peerWithProducers('bob', 'Bob')], activeSpeakerPeerId: 'bob' }) },
+    });
     await session.join('room-1', 'Ada');
     await settle();
     const first = server();
@@ -628,6 +665,8 @@ describe('CallSession through faults', () => {
     expect(events.trackRemoved).toBeUndefined();
     expect(events.ended).toBeUndefined();
     expect(session.peerId).toBe('me');
+    // The speaker as the server knows it now (a push sent into the lost socket was lost).
+    expect(events.activeSpeaker?.at(-1)).toEqual(['bob']);
   });
 
   it('when the server no longer holds the session, the page joins again and sets its media up anew', async () => {

@@ -126,6 +126,7 @@ export class Membership {
       const labelName = metricsName(displayName, peerId, added.others.map((other) => other.displayName));
       // The session record and the SFU round trip are independent: doing them at once takes one of
       // them off the join latency. allSettled, so no rollback runs while the other is in flight.
+      const askedSfuAt = performance.now();
       const [recorded, capabilities] = await Promise.allSettled([
         sessions.ensureRoom(roomId).then(() => sessions.sessionStarted({ sessionId, roomId, peerId, displayName, instanceId: deps.instanceId })),
         sfu.getRouterRtpCapabilities({ peer: { roomId, peerId }, displayName: labelName, signalingInstance: deps.instanceId }),
@@ -144,6 +145,7 @@ export class Membership {
       this.#onSfu = true;
       this.#context.log = this.#context.log.child({ roomId, peerId });
       deps.localPeers.add(this.#options.self);
+      const activeSpeaker = deps.localPeers.speakers.forJoin(roomId, askedSfuAt, activeSpeakerPeerId || null);
       deps.metrics.observeJoin((performance.now() - started) / 1000);
       this.#context.log.info({ displayName, sessionId, peers: added.others.length + 1 }, 'peer joined');
 
@@ -154,7 +156,7 @@ export class Membership {
         // A socket that closed during the join is released right after this; no need to announce it.
         if (this.#context.isOpen()) await this.announce({ event: 'peerJoined', data: { peer: me } });
       });
-      return { peerId, roomId, routerRtpCapabilities, peers: added.others, activeSpeakerPeerId: activeSpeakerPeerId || null };
+      return { peerId, roomId, routerRtpCapabilities, peers: added.others, activeSpeakerPeerId: activeSpeaker };
     } catch (error) {
       this.#phase = 'connected';
       this.#heldPushes = undefined;

@@ -222,7 +222,9 @@ export class PeerSession implements LocalPeer, ParkedSession {
     this.#context.afterResponse(async () => waiting.#flushHeldPushes());
     this.#context.deps.metrics.sessionResumed();
     waiting.#context.log.info('session resumed on a new socket');
-    return { peerId: joined.peerId, roomId: joined.roomId, peers };
+    // Pushes sent before the server noticed the lost socket went with it: the current speaker is in the answer.
+    const activeSpeakerPeerId = this.#context.deps.localPeers.speakers.current(joined.roomId);
+    return { peerId: joined.peerId, roomId: joined.roomId, peers, activeSpeakerPeerId };
   }
 
   #send(message: ResponseEnvelope | Push): void {

@@ -422,6 +422,23 @@ describe('SFU events', () => {
     expect(deps.localPeers.routeSfuEvent(sfuEvent('empty-room', alice.peerId, { event: 'activeSpeakerChanged', activeSpeakerChanged: { producerId: 'p1' } }))).toBe(false);
   });
 
+  test('a speaker change seen while a newcomer waits for the SFU is in its join answer; later ones come as pushes', async () => {
+    const alice = await joinedSocket('room', 'Alice');
+    const answer = deferred<{ rtpCapabilitiesJson: string; activeSpeakerPeerId: string }>();
+    sfu.getRouterRtpCapabilities.mockImplementationOnce(() => answer.promise);
+    const bob = openSocket();
+    bob.session.onMessage(JSON.stringify({ id: 1, method: 'join', data: { roomId: 'room', displayName: 'Bob' } }));
+    await vi.waitFor(() => expect(sfu.getRouterRtpCapabilities).toHaveBeenCalledTimes(2));
+    // The SFU answered "nobody" when asked; alice started speaking before bob was registered for pushes.
+    deps.localPeers.routeSfuEvent(sfuEvent('room', alice.peerId, { event: 'activeSpeakerChanged', activeSpeakerChanged: { producerId: 'p1' } }));
+    answer.resolve({ rtpCapabilitiesJson: JSON.stringify(ROUTER_CAPS), activeSpeakerPeerId: '' });
+    await vi.waitFor(() => expect(bob.responses()).toHaveLength(1));
+    expect(bob.responses()[0]).toMatchObject({ ok: true, data: { activeSpeakerPeerId: alice.peerId } });
+
+    deps.localPeers.routeSfuEvent(sfuEvent('room', '', { event: 'activeSpeakerChanged', activeSpeakerChanged: { producerId: '' } }));
+    await vi.waitFor(() => expect(bob.pushes()).toContainEqual({ event: 'activeSpeaker', data: { peerId: null } }));
+  });
+
   test('a producer the SFU closed on its own is announced to the others and dropped from the state', async () => {
     const alice = await joinedSocket('room', 'Alice');
     const bob = await joinedSocket('room', 'Bob');
@@ -532,6 +549,20 @@ describe('resume after a lost socket', () => {
     const transport = await again.request('createTransport', { direction: 'recv' });
     expect(transport.ok).toBe(true);
     expect(sfu.createWebRtcTransport).toHaveBeenLastCalledWith(expect.objectContaining({ peer: { roomId: 'room', peerId: alice.session.peerId } }));
+  });
+
+  test('the resume answer names the current speaker, even when the push telling it went into the lost socket', async () => {
+    const alice = openSocket();
+    const joined = await alice.request('join', { roomId: 'room', displayName: 'Alice' });
+    const bob = await joinedSocket('room', 'Bob');
+    // Bob starts speaking while alice's socket is already dead but not yet noticed: the push is lost.
+    deps.localPeers.routeSfuEvent({ roomId: 'room', peerId: bob.peerId, timestampMs: '0', event: 'activeSpeakerChanged', activeSpeakerChanged: { producerId: 'p1' } });
+    alice.sent.length = 0;
+    await alice.session.socketClosed('disconnected', { lost: true });
+
+    const again = openSocket();
+    const resumed = await again.request('resume', { resumeToken: tokenOf(joined) });
+    expect(resumed).toMatchObject({ ok: true, data: { activeSpeakerPeerId: bob.peerId } });
   });
 
   test('past the grace the peer is released as disconnected, and the token no longer works', async () => {
