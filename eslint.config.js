@@ -36,4 +36,11 @@ export default tseslint.config(
     // Playwright reads a fixture's dependencies from its first parameter's pattern: `{}` means none.
     rules: { 'no-empty-pattern': 'off' },
   },
+  {
+    // Plain scripts injected into the pages as they are (support/media/mediaProbe.browser.js): they
+    // run in the browser only, and define the function the injecting code then calls.
+    files: ['e2e/**/*.browser.js'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: { '@typescript-eslint/no-unused-vars': ['error', { varsIgnorePattern: '^install' }] },
+  },
 );

@@ -62,8 +62,19 @@ export function launchOptionsIn(namespace: { chromiumExecutable(): string }, ori
   };
 }
 
-/** The same options, with the fake microphone playing `wavFile` (looped); unchanged without a file. */
-export function withFakeAudio(options: LaunchOptions, wavFile: string | undefined): LaunchOptions {
-  if (!wavFile) return options;
-  return { ...options, args: [...(options.args ?? []), `--use-file-for-fake-audio-capture=${wavFile}`] };
+/** The files the fake devices play instead of Chromium's own pattern and beep (looped). */
+export interface FakeMediaFiles {
+  /** WAV (support/media/fakeAudio.ts, fakeMedia.ts). */
+  audio?: string;
+  /** y4m (support/media/fakeMedia.ts). */
+  video?: string;
+}
+
+/** The same options, with the fake microphone and camera playing `files`; unchanged without files. */
+export function withFakeMedia(options: LaunchOptions, files: FakeMediaFiles = {}): LaunchOptions {
+  const args = [
+    ...(files.audio ? [`--use-file-for-fake-audio-capture=${files.audio}`] : []),
+    ...(files.video ? [`--use-file-for-fake-video-capture=${files.video}`] : []),
+  ];
+  return args.length ? { ...options, args: [...(options.args ?? []), ...args] } : options;
 }

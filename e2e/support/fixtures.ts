@@ -3,7 +3,7 @@
  * process, closed after the test), and a verdict recorder attached to every call test.
  */
 import { test as base, chromium, type Browser } from '@playwright/test';
-import { chromiumArgsFor, launchOptions, launchOptionsIn, withFakeAudio, type FakeDeviceOptions } from './browser.ts';
+import { chromiumArgsFor, launchOptions, launchOptionsIn, withFakeMedia, type FakeDeviceOptions, type FakeMediaFiles } from './browser.ts';
 import { CallPage } from './CallPage.ts';
 import type { NetworkNamespace } from './impairment/NetworkNamespace.ts';
 import { readLabInfo, type LabInfo } from './labInfo.ts';
@@ -19,8 +19,8 @@ export interface LaunchOptions {
     /** With `askForPermission`: what the page is allowed from the start. */
     granted?: ('camera' | 'microphone')[];
   };
-  /** A WAV file the fake microphone plays (looped) instead of Chromium's beep (support/media/fakeAudio.ts). */
-  fakeAudioFile?: string;
+  /** Files the fake microphone / camera play (looped) instead of Chromium's beep and pattern (support/media). */
+  fakeMedia?: FakeMediaFiles;
 }
 
 export interface Participants {
@@ -41,13 +41,13 @@ export const test = base.extend<{ lab: LabInfo; participants: Participants; verd
       async launch(name, options = {}) {
         const baseUrl = options.baseUrl ?? lab.httpUrl;
         const browser = await chromium.launch(
-          withFakeAudio(
+          withFakeMedia(
             options.namespace
               ? launchOptionsIn(options.namespace, baseUrl)
               : options.devices
                 ? { ...launchOptions, args: chromiumArgsFor(options.devices) }
                 : launchOptions,
-            options.fakeAudioFile,
+            options.fakeMedia,
           ),
         );
         // A context of its own (not browser.newPage()'s), so a test may open a second tab in it.

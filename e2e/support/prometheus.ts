@@ -80,9 +80,13 @@ export class Prometheus {
     }
   }
 
-  /** An instant query; throws with Prometheus' own error text when the query is invalid. */
-  async query(expr: string): Promise<PromSeries[]> {
-    const response = await fetch(`${this.url}/api/v1/query?${new URLSearchParams({ query: expr })}`);
+  /**
+   * An instant query, now or at `atSeconds` (Unix time); throws with Prometheus' own error text when
+   * the query is invalid.
+   */
+  async query(expr: string, atSeconds?: number): Promise<PromSeries[]> {
+    const params = new URLSearchParams({ query: expr, ...(atSeconds === undefined ? {} : { time: String(atSeconds) }) });
+    const response = await fetch(`${this.url}/api/v1/query?${params}`);
     const body = (await response.json()) as { status: string; error?: string; data?: { resultType: string; result: unknown } };
     if (body.status !== 'success') throw new Error(`query failed: ${body.error ?? response.status}: ${expr}`);
     const { resultType, result } = body.data!;

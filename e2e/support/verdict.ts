@@ -48,6 +48,21 @@ export interface VerdictData {
   windows: Record<string, WindowFigures>;
   /** Other named measurements with their unit, e.g. "worst RTT" → { value: 0.004, unit: "s" }. */
   figures: Record<string, { value: number; unit: string }>;
+  /** A scenario's own verdict (support/scenario): its judgement and one line per judged stream. */
+  scenario?: ScenarioRecord;
+}
+
+export interface ScenarioRecord {
+  name: string;
+  pass: boolean;
+  /** "alice's uplink", "the SFU" … */
+  brokenHops: string[];
+  /** One line per threshold crossed. */
+  violations: string[];
+  /** One line of figures per judged stream and window. */
+  streams: string[];
+  /** What the impairments really dropped. */
+  injected: string[];
 }
 
 export class CallVerdict {
@@ -75,6 +90,10 @@ export class CallVerdict {
 
   figure(label: string, value: number, unit: string): void {
     this.data.figures[label] = { value, unit };
+  }
+
+  scenario(record: ScenarioRecord): void {
+    this.data.scenario = record;
   }
 
   async attachTo(testInfo: TestInfo): Promise<void> {

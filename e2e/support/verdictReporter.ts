@@ -82,6 +82,13 @@ function formatRecord(record: CallRecord): string {
     }
     for (const [label, ms] of Object.entries(figures.timings)) lines.push(`  ${label}: ${ms} ms`);
     for (const [label, { value, unit }] of Object.entries(figures.figures)) lines.push(`  ${label}: ${Number(value.toPrecision(3))} ${unit}`);
+    if (figures.scenario) {
+      const { scenario } = figures;
+      lines.push(`  scenario ${scenario.name}: ${scenario.pass ? 'PASS' : 'FAIL'}${scenario.brokenHops.length ? ` — broken: ${scenario.brokenHops.join(', ')}` : ''}`);
+      for (const line of scenario.violations) lines.push(`    ✗ ${line}`);
+      for (const line of scenario.streams) lines.push(`    ${line}`);
+      for (const line of scenario.injected) lines.push(`    injected: ${line}`);
+    }
     for (const [label, w] of Object.entries(figures.windows)) {
       const injected =
         w.injectedLossPercent === undefined ? '' : ` [${w.injectedLossPercent.toFixed(1)}% injected: ${w.droppedPackets ?? 0} packets dropped]`;

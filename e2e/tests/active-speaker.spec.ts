@@ -40,9 +40,9 @@ test('the highlight follows the participant with audio energy, for everyone, and
   test.setTimeout(300_000);
   const audio = writeFakeAudioFiles(testInfo.outputPath('fake-audio'));
   const room = uniqueRoomId('e2e-speaker');
-  const alice = await participants.launch('alice', { fakeAudioFile: audio.voiceLow });
-  const bob = await participants.launch('bob', { fakeAudioFile: audio.voiceHigh });
-  const carol = await participants.launch('carol', { fakeAudioFile: audio.silence });
+  const alice = await participants.launch('alice', { fakeMedia: { audio: audio.voiceLow } });
+  const bob = await participants.launch('bob', { fakeMedia: { audio: audio.voiceHigh } });
+  const carol = await participants.launch('carol', { fakeMedia: { audio: audio.silence } });
   const everyone = [alice, bob, carol];
 
   await test.step('bob mutes on the form; all three join', async () => {

@@ -71,6 +71,9 @@ export class NetworkNamespace {
     await this.exec('ip', ['addr', 'add', `${this.address}/24`, 'dev', this.device]);
     await this.exec('ip', ['link', 'set', this.device, 'up']);
     await this.exec('ip', ['link', 'set', 'lo', 'up']);
+    // Everything else through this machine: another namespace's host end (where the SFU may
+    // listen) is one of its addresses.
+    await this.exec('ip', ['route', 'add', 'default', 'via', this.hostAddress]);
   }
 
   /** Runs a command inside the namespace. */

@@ -1,0 +1,317 @@
+/**
+ * Plays a scenario (schema.ts) against a running lab: one Chromium per participant playing its
+ * slot's generated camera and voice (media/fakeMedia.ts), with the media probe installed
+ * (media/mediaProbe.ts); impaired participants run in network namespaces whose links drop packets
+ * when the scenario says. Steps and impairment changes happen at their second on the timeline (a
+ * step that takes time delays the next ones, never reorders them); a measure step does not block:
+ * its window runs while the timeline goes on. Each window is judged stream by stream
+ * (judge.ts) from three sources: the receivers' probes (frames, freezes, delay, PSNR, voice), the
+ * browsers' stats (end-to-end audio loss for the MOS) and the SFU's metrics in Prometheus (loss,
+ * jitter and round trip per hop).
+ */
+import { expect, type Locator } from '@playwright/test';
+import type { CallPage } from '../CallPage.ts';
+import type { Participants } from '../fixtures.ts';
+import type { NetworkNamespace } from '../impairment/NetworkNamespace.ts';
+import type { PacketLoss } from '../impairment/PacketLoss.ts';
+import type { Prometheus, PromSeries } from '../prometheus.ts';
+import type { RunningLab } from '../startLab.ts';
+import { analyzeAudio, analyzeVideo } from '../media/mediaAnalysis.ts';
+import { fakeMediaFor, type SlotMedia } from '../media/fakeMedia.ts';
+import { installMediaProbe, probeSnapshot, type ProbeSnapshot } from '../media/mediaProbe.ts';
+import type { PeerReceiveStats } from '@lab/proto/lab-surface';
+import { estimatedMos } from './mos.ts';
+import { HOPS, judge, type HopFigures, type Kind, type ScenarioVerdict, type StreamFigures } from './judge.ts';
+import type { Impairment, Scenario, Step } from './schema.ts';
+
+/** The SFU reports stats every second and Prometheus scrapes every second: a window's last samples land this long after it. */
+const METRICS_LAG_MS = 3_000;
+
+export interface ImpairedLink {
+  namespace: NetworkNamespace;
+  loss: PacketLoss;
+}
+
+export interface ScenarioEnvironment {
+  lab: RunningLab;
+  prometheus: Prometheus;
+  participants: Participants;
+  /** The n-th impaired link of this run (0 first), created on first use and kept by the caller. */
+  link(n: number): Promise<ImpairedLink>;
+  mediaDir: string;
+  room: string;
+  /** Progress lines (the timeline as it happens). */
+  log(line: string): void;
+}
+
+export interface InjectedLoss {
+  who: string;
+  direction: Impairment['direction'];
+  /** Dropped ÷ seen UDP packets while the impairment was on, percent (nftables' counters). */
+  percent: number;
+  dropped: number;
+}
+
+export interface ScenarioResult {
+  verdict: ScenarioVerdict;
+  streams: StreamFigures[];
+  timeToFirstFrameMs: Record<string, number | null>;
+  injected: InjectedLoss[];
+}
+
+/** What each participant is doing, over time (wall-clock ms): for deciding which streams a window judges. */
+interface Presence {
+  changes: { at: number; joined: boolean; micOn: boolean; cameraOn: boolean }[];
+}
+
+const sleepUntil = (at: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())));
+
+type TimedEvent = { at: number } & ({ type: 'step'; step: Step } | { type: 'impairment'; impairment: Impairment; on: boolean });
+
+export async function runScenario(scenario: Scenario, env: ScenarioEnvironment): Promise<ScenarioResult> {
+  const impairedNames = [...new Set(scenario.impairments.map((impairment) => impairment.who))];
+  const links = new Map<string, ImpairedLink>();
+  for (const [n, name] of impairedNames.entries()) links.set(name, await env.link(n));
+
+  const media = new Map<string, SlotMedia>(scenario.participants.map((p) => [p.name, fakeMediaFor(env.mediaDir, p.slot)]));
+  const pages = new Map<string, CallPage>();
+  await Promise.all(
+    scenario.participants.map(async ({ name }) => {
+      const link = links.get(name);
+      const files = media.get(name)!;
+      const page = await env.participants.launch(name, {
+        fakeMedia: { video: files.video, audio: files.audio },
+        ...(link ? { namespace: link.namespace, baseUrl: link.namespace.originOnLink(env.lab.httpUrl) } : { baseUrl: env.lab.httpUrl }),
+      });
+      await installMediaProbe(page.page);
+      pages.set(name, page);
+    }),
+  );
+  const page = (name: string) => pages.get(name)!;
+
+  const presence = new Map<string, Presence>(scenario.participants.map((p) => [p.name, { changes: [{ at: 0, joined: false, micOn: false, cameraOn: false }] }]));
+  const change = (name: string, update: Partial<{ joined: boolean; micOn: boolean; cameraOn: boolean }>) => {
+    const changes = presence.get(name)!.changes;
+    changes.push({ ...changes.at(-1)!, ...update, at: Date.now() });
+  };
+  /** Whether `test` held for `name` from `from` to `to` (wall-clock ms). */
+  const heldThroughout = (name: string, from: number, to: number, test: (state: Presence['changes'][number]) => boolean) => {
+    const changes = presence.get(name)!.changes;
+    const atStart = [...changes].reverse().find((c) => c.at <= from);
+    return !!atStart && test(atStart) && changes.filter((c) => c.at > from && c.at <= to).every(test);
+  };
+
+  const events: TimedEvent[] = [
+    ...scenario.timeline.map((step) => ({ at: step.at, type: 'step' as const, step })),
+    ...scenario.impairments.flatMap((impairment) => [
+      { at: impairment.from, type: 'impairment' as const, impairment, on: true },
+      { at: impairment.to, type: 'impairment' as const, impairment, on: false },
+    ]),
+  ].sort((a, b) => a.at - b.at || (a.type === 'impairment' ? -1 : 1));
+
+  const firstFrame: Record<string, number | null> = {};
+  const firstFrameWaits: Promise<void>[] = [];
+  const injected: InjectedLoss[] = [];
+  const windows: Promise<StreamFigures[]>[] = [];
+  const start = Date.now();
+  const elapsed = () => ((Date.now() - start) / 1000).toFixed(1);
+
+  const act = async (step: Step): Promise<void> => {
+    if (step.do === 'measure') {
+      windows.push(measureWindow(step.label ?? `window at ${step.at} s`, step.seconds));
+      return;
+    }
+    const p = page(step.who);
+    const toggle = async (button: Locator, pressed: boolean) => {
+      if ((await button.getAttribute('aria-pressed')) !== String(pressed)) await button.click();
+      await expect(button).toHaveAttribute('aria-pressed', String(pressed));
+    };
+    switch (step.do) {
+      case 'join':
+        await p.joinViaForm(env.room);
+        change(step.who, { joined: true, micOn: true, cameraOn: true });
+        if (!(step.who in firstFrame)) firstFrameWaits.push(recordFirstFrame(step.who));
+        return;
+      case 'leave':
+        await p.leaveButton.click();
+        change(step.who, { joined: false });
+        await p.page.waitForFunction(() => window.__lab?.state === 'left');
+        return;
+      case 'rejoin':
+        change(step.who, { joined: false });
+        await p.leaveButton.click();
+        await p.page.waitForFunction(() => window.__lab?.state === 'left');
+        await p.joinViaForm(env.room);
+        change(step.who, { joined: true, micOn: true, cameraOn: true });
+        return;
+      case 'reload':
+        change(step.who, { joined: false });
+        await p.page.reload();
+        await p.expectJoined();
+        change(step.who, { joined: true });
+        return;
+      case 'mute':
+        change(step.who, { micOn: false });
+        return toggle(p.micButton, true);
+      case 'unmute':
+        await toggle(p.micButton, false);
+        change(step.who, { micOn: true });
+        return;
+      case 'cameraOff':
+        change(step.who, { cameraOn: false });
+        return toggle(p.cameraButton, true);
+      case 'cameraOn':
+        await toggle(p.cameraButton, false);
+        change(step.who, { cameraOn: true });
+        return;
+      case 'shareScreen':
+        return toggle(p.screenShareButton, true);
+      case 'stopScreen':
+        return toggle(p.screenShareButton, false);
+    }
+  };
+
+  const recordFirstFrame = async (name: string) => {
+    firstFrame[name] = null;
+    try {
+      await page(name).page.waitForFunction(() => window.__lab?.timings.firstRemoteFrameAt != null, undefined, { timeout: 30_000 });
+      firstFrame[name] = await page(name).timeToFirstFrameMs();
+    } catch {
+      // Nobody sent video to it (alone in the room) or it never came: stays null.
+    }
+  };
+
+  const measureWindow = async (label: string, seconds: number): Promise<StreamFigures[]> => {
+    const from = Date.now();
+    const present = [...pages.keys()].filter((name) => heldThroughout(name, from, from, (s) => s.joined));
+    const statsAt = async () => new Map(await Promise.all(present.map(async (name) => [name, await page(name).stats()] as const)));
+    const sentAt = async () => new Map(await Promise.all(present.map(async (name) => [name, (await page(name).sendStats()).video] as const)));
+    const [before, sentBefore] = await Promise.all([statsAt(), sentAt()]);
+    await sleepUntil(from + seconds * 1000);
+    const to = Date.now();
+    const [after, sentAfter] = await Promise.all([statsAt(), sentAt()]);
+    env.log(`[${elapsed()} s] window "${label}" (${seconds} s) ended; collecting`);
+    await sleepUntil(to + METRICS_LAG_MS);
+    const snapshots = new Map<string, ProbeSnapshot>(await Promise.all(present.map(async (name) => [name, await probeSnapshot(page(name).page)] as const)));
+    const metrics = await hopMetrics(env.prometheus, env.room, seconds, to);
+    const ids = new Map(await Promise.all(present.map(async (name) => [name, await page(name).peerId()] as const)));
+
+    const streams: StreamFigures[] = [];
+    for (const receiver of present) {
+      for (const sender of present) {
+        if (sender === receiver || !heldThroughout(sender, from, to, (s) => s.joined) || !heldThroughout(receiver, from, to, (s) => s.joined)) continue;
+        const senderMedia = media.get(sender)!;
+        const videoOn = heldThroughout(sender, from, to, (s) => s.cameraOn);
+        const audioOn = heldThroughout(sender, from, to, (s) => s.micOn);
+        const statsOf = (all: Map<string, PeerReceiveStats[]>) => all.get(receiver)?.find((entry) => entry.peerId === ids.get(sender));
+        const [first, last] = [statsOf(before)?.audio, statsOf(after)?.audio];
+        const lost = first && last ? Math.max(0, last.packetsLost - first.packetsLost) : null;
+        const received = first && last ? last.packetsReceived - first.packetsReceived : null;
+        const lossPercent = lost !== null && received !== null && lost + received > 0 ? (lost / (lost + received)) * 100 : null;
+        const hops = hopsOf(metrics, sender, receiver);
+        const snapshot = snapshots.get(receiver)!;
+        const [sent0, sent1] = [sentBefore.get(sender), sentAfter.get(sender)];
+        const sentFramesPerSecond = sent0 && sent1 && sent1.timestamp > sent0.timestamp ? ((sent1.framesSent - sent0.framesSent) * 1000) / (sent1.timestamp - sent0.timestamp) : null;
+        const audio = analyzeAudio(snapshot.audio[sender], senderMedia.pitchHz, { from, to });
+        streams.push({
+          window: label,
+          receiver,
+          sender,
+          hops,
+          video: videoOn
+            ? { ...analyzeVideo(snapshot.video[sender], senderMedia.slot, { from, to }, snapshots.get(sender)?.video.self?.frames), sentFramesPerSecond }
+            : null,
+          audio: audioOn
+            ? {
+                ...audio,
+                expectedPitchHz: senderMedia.pitchHz,
+                lossPercent,
+                mos:
+                  lossPercent === null
+                    ? null
+                    : estimatedMos({
+                        lossPercent,
+                        uplinkRttSeconds: hops.audio.uplink.roundTripSeconds,
+                        downlinkRttSeconds: hops.audio.downlink.roundTripSeconds,
+                        jitterSeconds: last?.jitter ?? 0,
+                      }),
+              }
+            : null,
+        });
+      }
+    }
+    return streams;
+  };
+
+  const applyImpairment = async (impairment: Impairment, on: boolean) => {
+    const link = links.get(impairment.who)!;
+    if (on) {
+      await link.loss.set(impairment.direction, [{ loss: impairment.loss }]);
+      return;
+    }
+    const counters = await link.loss.counters(impairment.direction);
+    injected.push({ who: impairment.who, direction: impairment.direction, percent: counters.lossPercent, dropped: counters.dropped });
+    await link.loss.clear(impairment.direction);
+  };
+
+  try {
+    for (const event of events) {
+      await sleepUntil(start + event.at * 1000);
+      if (event.type === 'step') {
+        env.log(`[${elapsed()} s] ${event.step.do}${'who' in event.step ? ` ${event.step.who}` : ''}`);
+        await act(event.step);
+      } else {
+        const { impairment, on } = event;
+        env.log(`[${elapsed()} s] ${on ? 'start' : 'stop'} ${JSON.stringify(impairment.loss)} on ${impairment.who}'s ${impairment.direction}`);
+        await applyImpairment(impairment, on);
+      }
+    }
+    const streams = (await Promise.all(windows)).flat();
+    await Promise.all(firstFrameWaits);
+    return { verdict: judge(streams, scenario.thresholds, firstFrame), streams, timeToFirstFrameMs: firstFrame, injected };
+  } finally {
+    for (const link of links.values()) await link.loss.clear();
+  }
+}
+
+type HopMetrics = Map<string, number>;
+
+/** The window's per-hop averages from Prometheus, keyed `metric|subscriber|publisher|kind|hop` (parts may be empty). */
+async function hopMetrics(prometheus: Prometheus, room: string, seconds: number, endMs: number): Promise<HopMetrics> {
+  const range = `${Math.round(seconds)}s`;
+  const at = endMs / 1000;
+  const streams = `room="${room}",source!="screen"`;
+  const queries: [string, string, (series: PromSeries) => string][] = [
+    ['loss', `avg_over_time(lab:stream_loss:ratio{${streams}}[${range}])`, (s) => `${s.metric.subscriber}|${s.metric.publisher}|${s.metric.kind}|${s.metric.hop}`],
+    ['jitter', `avg_over_time(sfu_producer_jitter_seconds{${streams}}[${range}])`, (s) => `|${s.metric.publisher}|${s.metric.kind}|uplink`],
+    ['jitter', `avg_over_time(sfu_consumer_jitter_seconds{${streams}}[${range}])`, (s) => `${s.metric.subscriber}|${s.metric.publisher}|${s.metric.kind}|downlink`],
+    ['rtt', `avg_over_time(signaling_browser_round_trip_time_seconds{room="${room}",direction="send"}[${range}])`, (s) => `|${s.metric.peer}||uplink`],
+    ['rtt', `avg_over_time(sfu_consumer_round_trip_time_seconds{${streams}}[${range}])`, (s) => `${s.metric.subscriber}|${s.metric.publisher}|${s.metric.kind}|downlink`],
+  ];
+  const result: HopMetrics = new Map();
+  for (const [metric, expr, key] of queries) {
+    for (const series of await prometheus.query(expr, at)) {
+      const value = Number(series.value[1]);
+      if (Number.isFinite(value)) result.set(`${metric}|${key(series)}`, value);
+    }
+  }
+  return result;
+}
+
+function hopsOf(metrics: HopMetrics, sender: string, receiver: string): StreamFigures['hops'] {
+  const get = (key: string) => metrics.get(key) ?? null;
+  const kindHops = (kind: Kind): Record<(typeof HOPS)[number], HopFigures> => ({
+    uplink: {
+      loss: get(`loss|${receiver}|${sender}|${kind}|uplink`),
+      jitterSeconds: get(`jitter||${sender}|${kind}|uplink`),
+      roundTripSeconds: get(`rtt||${sender}||uplink`),
+    },
+    sfu: { loss: get(`loss|${receiver}|${sender}|${kind}|sfu`), jitterSeconds: null, roundTripSeconds: null },
+    downlink: {
+      loss: get(`loss|${receiver}|${sender}|${kind}|downlink`),
+      jitterSeconds: get(`jitter|${receiver}|${sender}|${kind}|downlink`),
+      roundTripSeconds: get(`rtt|${receiver}|${sender}|${kind}|downlink`),
+    },
+  });
+  return { audio: kindHops('audio'), video: kindHops('video') };
+}
