@@ -237,16 +237,21 @@ test(
 
 /**
  * The connection indicator names the line that is bad: 15% on alice's downlink makes her tile of bob
- * "poor" while bob's tile of alice stays "good"; 15% on her uplink the other way round; each comes
- * back to "good" once the loss stops. 15%: past the 10% "poor" bar by more than a 2 s reading's
- * sampling noise.
+ * "poor" (she receives the loss) while bob's tile of alice stays "good"; 15% on her uplink lowers
+ * bob's tile of alice to "fair" at least (the SFU repairs most of an uplink's loss before bob gets
+ * the stream, so bob's own figures stay clean; alice's lossy uplink shows through mediasoup's score
+ * of her producer) while hers of bob stays "good"; each comes back to "good" once the loss stops.
+ * 15%: past the 10% "poor" bar by more than a 2 s reading's sampling noise.
  */
 const INDICATOR_LOSS_PERCENT = 15;
-/** Readings every 2 s, and mediasoup's scores follow receiver reports every ~1 s: within seconds. */
-const INDICATOR_TIMEOUT_MS = 20_000;
+/**
+ * The indicator reads every 2 s; the receiver's own loss shows in its next readings (~2 s seen), but
+ * mediasoup's producer score, the only trace of a repaired uplink, moves over many seconds (13 s seen).
+ */
+const INDICATOR_TIMEOUT_MS = 30_000;
 
 test(
-  'the connection indicator turns poor on the side whose line loses packets, stays good on the other, and recovers when the loss stops',
+  'the connection indicator degrades on the side whose line loses packets, stays good on the other, and recovers when the loss stops',
   { tag: CALL_TAG },
   async ({ participants, verdict }) => {
     test.setTimeout(240_000);
@@ -261,15 +266,17 @@ test(
     for (const direction of ['downlink', 'uplink'] as const) {
       // downlink: alice receives bob's streams through the loss; uplink: bob receives alice's.
       const [impairedViewer, impairedOf, cleanViewer, cleanOf] = direction === 'downlink' ? [alice, bob, bob, alice] : [bob, alice, alice, bob];
+      const degraded = direction === 'downlink' ? /^poor$/ : /^(fair|poor)$/;
       await test.step(`${INDICATOR_LOSS_PERCENT}% on alice's ${direction}`, async () => {
         await loss.set(direction, [{ loss: { kind: 'random', percent: INDICATOR_LOSS_PERCENT } }]);
         const started = Date.now();
         await expect(level(impairedViewer, impairedOf), `${impairedViewer.name}'s tile of ${impairedOf.name} under ${direction} loss`).toHaveAttribute(
           'data-level',
-          'poor',
+          degraded,
           { timeout: INDICATOR_TIMEOUT_MS },
         );
-        verdict.figure(`${direction} loss: ${impairedViewer.name}'s indicator of ${impairedOf.name} shows poor after`, (Date.now() - started) / 1000, 's');
+        const shown = await level(impairedViewer, impairedOf).getAttribute('data-level');
+        verdict.figure(`${direction} loss: ${impairedViewer.name}'s indicator of ${impairedOf.name} shows ${shown} after`, (Date.now() - started) / 1000, 's');
         await expect(level(cleanViewer, cleanOf), `${cleanViewer.name}'s tile of ${cleanOf.name}: that line is clean`).toHaveAttribute('data-level', 'good');
         verdict.figure(`${direction} loss really injected`, (await loss.counters(direction)).lossPercent, '%');
 
