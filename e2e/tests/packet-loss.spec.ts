@@ -246,7 +246,7 @@ test(
 const INDICATOR_LOSS_PERCENT = 15;
 /**
  * The indicator reads every 2 s; the receiver's own loss shows in its next readings (~2 s seen), but
- * mediasoup's producer score, the only trace of a repaired uplink, moves over many seconds (13 s seen).
+ * mediasoup's producer score, the only trace of a repaired uplink, moves over many seconds.
  */
 const INDICATOR_TIMEOUT_MS = 30_000;
 
