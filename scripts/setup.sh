@@ -2,8 +2,9 @@
 # Makes a fresh Debian 12 + Node 20 clone ready to run and test the lab. Idempotent: each step checks
 # first and is skipped when already done, so `npm start` / `npm test` can call it every time.
 #   1. Debian packages: with --test-tools, Chromium (tests and benchmarks drive it), iproute2 +
-#      nftables (the packet-loss suite puts a browser in a network namespace and drops its packets)
-#      and prometheus (its promtool checks dashboards/prometheus: config, rules, rule unit tests);
+#      nftables (the packet-loss suite puts a browser in a network namespace and drops its packets),
+#      iptables + libnetfilter-queue-dev (the e2e delay helper, e2e/support/impairment/nfdelay, is
+#      fed by an NFQUEUE rule and built against the library) and prometheus (its promtool checks dashboards/prometheus: config, rules, rule unit tests);
 #      running the lab needs none of them. The mediasoup worker's build deps come with step 3.
 #   2. npm dependencies from the lockfile (npm ci), re-run when package-lock.json or a mediasoup
 #      JavaScript patch changes, then those patches (scripts/mediasoup-node)
@@ -21,7 +22,7 @@ fi
 
 # 1. Debian packages (the worker's own build deps are ensured by its build script).
 if [ "${1:-}" = --test-tools ]; then
-  bash scripts/ensure-apt.sh chromium iproute2 nftables prometheus
+  bash scripts/ensure-apt.sh chromium iproute2 nftables iptables libnetfilter-queue-dev prometheus
 fi
 
 # 2. npm dependencies. npm 11 runs no dependency install scripts unless allowed; npm 10 (Node 20's

@@ -22,7 +22,10 @@ export type TileCondition =
 
 let nextWatch = 0;
 
-/** Starts watching; `seenAt()` resolves with the epoch time (ms) the condition became true. */
+/**
+ * Starts watching; `seenAt()` resolves with the epoch time (ms) the condition became true. Throws
+ * when it is true already (nothing to time).
+ */
 export async function watchTile(observer: CallPage, condition: TileCondition): Promise<{ seenAt(): Promise<number> }> {
   const key = `watch-${nextWatch++}`;
   await observer.page.evaluate(
@@ -34,6 +37,9 @@ export async function watchTile(observer: CallPage, condition: TileCondition): P
         if ('gone' in condition) return tile === null;
         return tile?.querySelector(`[data-testid="${condition.indicator}"]`)?.getAttribute('data-state') === condition.state;
       };
+      // Already true: the change to time has nothing to show, and a "time" read now would come out
+      // before the click (negative). That is a broken test step, said as such.
+      if (met()) throw new Error(`the watched condition is already true before the change: ${JSON.stringify(condition)}`);
       window.__e2eWatches ??= {};
       window.__e2eWatches[key] = new Promise<number>((resolve) => {
         const check = () => {

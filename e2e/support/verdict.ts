@@ -61,8 +61,10 @@ export interface ScenarioRecord {
   violations: string[];
   /** One line of figures per judged stream and window. */
   streams: string[];
-  /** What the impairments really dropped. */
+  /** What the impairments really did. */
   injected: string[];
+  /** Exported figures against what was injected. */
+  fidelity: string[];
 }
 
 export class CallVerdict {

@@ -4,8 +4,8 @@
  * and hop. A scenario states the verdict it must get: a clean call passes; a negative control (loss
  * injected on one participant's link) must fail and name exactly that link.
  *
- * The set: `ci` (npm test) or `full` (npm run e2e: every scenario, negative controls repeated),
- * chosen by LAB_SCENARIOS.
+ * The sets: `ci` runs in `npm test`, each scenario once; `npm run e2e` (LAB_SCENARIOS=full) adds
+ * `full` and runs every scenario as many times as its `runs` says (the negative controls 10 times).
  */
 import path from 'node:path';
 import { expect, test, uniqueRoomId } from '../support/fixtures.ts';
@@ -21,8 +21,8 @@ import { runScenario, type ImpairedLink } from '../support/scenario/runScenario.
 import { scenarioRecord } from '../support/scenario/report.ts';
 import { describeHop } from '../support/scenario/judge.ts';
 
-const SET = process.env.LAB_SCENARIOS ?? 'ci';
-const scenarios = loadScenarios(path.join(E2E_DIR, 'scenarios', SET));
+const FULL = process.env.LAB_SCENARIOS === 'full';
+const scenarios = (FULL ? ['ci', 'full'] : ['ci']).flatMap((set) => loadScenarios(path.join(E2E_DIR, 'scenarios', set)));
 
 /** Launching the browsers, joining, collecting after the last window: on top of the timeline. */
 const SETUP_ALLOWANCE_MS = 120_000;
@@ -62,7 +62,7 @@ function timelineSeconds(scenario: Scenario): number {
 }
 
 for (const { scenario } of scenarios) {
-  const runs = SET === 'full' ? scenario.runs : 1;
+  const runs = FULL ? scenario.runs : 1;
   for (let run = 1; run <= runs; run += 1) {
     const title = `scenario ${scenario.name}${runs > 1 ? ` (run ${run} of ${runs})` : ''}: ${scenario.description}`;
     test(title, { tag: CALL_TAG }, async ({ participants, verdict }, testInfo) => {
@@ -102,6 +102,12 @@ for (const { scenario } of scenarios) {
         }
       }
       expect(result.streams.length, 'the scenario judged at least one stream').toBeGreaterThan(0);
+      if (scenario.fidelity) {
+        expect(result.fidelity.length, 'a window inside each delay to check the exported round trip against').toBeGreaterThan(0);
+        for (const check of result.fidelity) {
+          expect.soft(check.ok, `${check.label}: ${check.measured.toFixed(1)} ms for ${check.injected} ms injected (± ${check.tolerance} ms)`).toBe(true);
+        }
+      }
     });
   }
 }

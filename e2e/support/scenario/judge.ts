@@ -93,7 +93,7 @@ export function judge(streams: StreamFigures[], thresholds: Thresholds, timeToFi
           add(stream, `${kind} jitter on the ${hop} hop (s)`, figures.jitterSeconds, thresholds.maxHopJitterSeconds, at);
         }
         if (thresholds.maxRoundTripSeconds !== undefined && figures.roundTripSeconds !== null && figures.roundTripSeconds > thresholds.maxRoundTripSeconds) {
-          add(stream, `round trip on the ${hop} hop (s)`, figures.roundTripSeconds, thresholds.maxRoundTripSeconds, at);
+          add(stream, `${kind} round trip on the ${hop} hop (s)`, figures.roundTripSeconds, thresholds.maxRoundTripSeconds, at);
         }
       }
     }

@@ -38,6 +38,15 @@ export function scenarioRecord(name: string, result: ScenarioResult): ScenarioRe
     brokenHops: result.verdict.brokenHops.map(describeHop),
     violations: result.verdict.lines,
     streams: result.streams.map(streamLine),
-    injected: result.injected.map((loss) => `${loss.who}'s ${loss.direction}: ${loss.percent.toFixed(1)} % (${loss.dropped} packets dropped)`),
+    injected: result.injected.map((it) => {
+      const what =
+        it.lossPercent !== undefined
+          ? `${it.lossPercent.toFixed(1)} % lost (${it.dropped} packets dropped)`
+          : it.meanDelayMs !== undefined
+            ? `${it.meanDelayMs.toFixed(1)} ms mean delay (${it.delayedPackets} packets held)`
+            : `capped at ${it.rateKbps} kbit/s`;
+      return `${it.who}'s ${it.direction}: ${what}`;
+    }),
+    fidelity: result.fidelity.map((check) => `${check.ok ? '✓' : '✗'} ${check.label}: ${fixed(check.measured, 1)} ms for ${check.injected} ms injected (± ${fixed(check.tolerance, 1)})`),
   };
 }

@@ -14,6 +14,8 @@ import type { CallPage } from '../CallPage.ts';
 import type { Participants } from '../fixtures.ts';
 import type { NetworkNamespace } from '../impairment/NetworkNamespace.ts';
 import type { PacketLoss } from '../impairment/PacketLoss.ts';
+import { PacketDelay } from '../impairment/PacketDelay.ts';
+import { BandwidthCap } from '../impairment/BandwidthCap.ts';
 import type { Prometheus, PromSeries } from '../prometheus.ts';
 import type { RunningLab } from '../startLab.ts';
 import { analyzeAudio, analyzeVideo } from '../media/mediaAnalysis.ts';
@@ -44,19 +46,34 @@ export interface ScenarioEnvironment {
   log(line: string): void;
 }
 
-export interface InjectedLoss {
+/** What an impairment really did while it was on (counted where it was applied). */
+export interface Injected {
   who: string;
   direction: Impairment['direction'];
-  /** Dropped ÷ seen UDP packets while the impairment was on, percent (nftables' counters). */
-  percent: number;
-  dropped: number;
+  /** Loss: dropped ÷ seen UDP packets, percent (nftables' counters). */
+  lossPercent?: number;
+  dropped?: number;
+  /** Delay: the mean time the helper held each packet, and how many it held. */
+  meanDelayMs?: number;
+  delayedPackets?: number;
+  rateKbps?: number;
+}
+
+/** A figure the SFU exported against what was injected (scenario `fidelity`). */
+export interface FidelityCheck {
+  label: string;
+  injected: number;
+  measured: number;
+  tolerance: number;
+  ok: boolean;
 }
 
 export interface ScenarioResult {
   verdict: ScenarioVerdict;
   streams: StreamFigures[];
   timeToFirstFrameMs: Record<string, number | null>;
-  injected: InjectedLoss[];
+  injected: Injected[];
+  fidelity: FidelityCheck[];
 }
 
 /** What each participant is doing, over time (wall-clock ms): for deciding which streams a window judges. */
@@ -72,6 +89,15 @@ export async function runScenario(scenario: Scenario, env: ScenarioEnvironment):
   const impairedNames = [...new Set(scenario.impairments.map((impairment) => impairment.who))];
   const links = new Map<string, ImpairedLink>();
   for (const [n, name] of impairedNames.entries()) links.set(name, await env.link(n));
+  // Delay and caps only for this run: the delay helper queues every UDP packet of the link through
+  // user space, which a link that is not delayed should not pay for.
+  const delays = new Map<string, PacketDelay>();
+  const caps = new Map<string, BandwidthCap>();
+  for (const impairment of scenario.impairments) {
+    const link = links.get(impairment.who)!;
+    if (impairment.delay && !delays.has(impairment.who)) delays.set(impairment.who, await PacketDelay.on(link.namespace));
+    if (impairment.rateKbps !== undefined && !caps.has(impairment.who)) caps.set(impairment.who, new BandwidthCap(link.namespace));
+  }
 
   const media = new Map<string, SlotMedia>(scenario.participants.map((p) => [p.name, fakeMediaFor(env.mediaDir, p.slot)]));
   const pages = new Map<string, CallPage>();
@@ -111,8 +137,10 @@ export async function runScenario(scenario: Scenario, env: ScenarioEnvironment):
 
   const firstFrame: Record<string, number | null> = {};
   const firstFrameWaits: Promise<void>[] = [];
-  const injected: InjectedLoss[] = [];
+  const injected: Injected[] = [];
   const windows: Promise<StreamFigures[]>[] = [];
+  const windowTimes: { label: string; from: number; to: number }[] = [];
+  const impairmentTimes = new Map<Impairment, { on: number; off?: number }>();
   const start = Date.now();
   const elapsed = () => ((Date.now() - start) / 1000).toFixed(1);
 
@@ -183,6 +211,7 @@ export async function runScenario(scenario: Scenario, env: ScenarioEnvironment):
 
   const measureWindow = async (label: string, seconds: number): Promise<StreamFigures[]> => {
     const from = Date.now();
+    windowTimes.push({ label, from, to: from + seconds * 1000 });
     const present = [...pages.keys()].filter((name) => heldThroughout(name, from, from, (s) => s.joined));
     const statsAt = async () => new Map(await Promise.all(present.map(async (name) => [name, await page(name).stats()] as const)));
     const sentAt = async () => new Map(await Promise.all(present.map(async (name) => [name, (await page(name).sendStats()).video] as const)));
@@ -244,14 +273,54 @@ export async function runScenario(scenario: Scenario, env: ScenarioEnvironment):
   };
 
   const applyImpairment = async (impairment: Impairment, on: boolean) => {
-    const link = links.get(impairment.who)!;
+    const { who, direction } = impairment;
+    const link = links.get(who)!;
     if (on) {
-      await link.loss.set(impairment.direction, [{ loss: impairment.loss }]);
+      impairmentTimes.set(impairment, { on: Date.now() });
+      if (impairment.loss) await link.loss.set(direction, [{ loss: impairment.loss }]);
+      else if (impairment.delay) await delays.get(who)!.set(direction, { delayMs: impairment.delay.ms, jitterMs: impairment.delay.jitterMs });
+      else await caps.get(who)!.set(direction, impairment.rateKbps!);
       return;
     }
-    const counters = await link.loss.counters(impairment.direction);
-    injected.push({ who: impairment.who, direction: impairment.direction, percent: counters.lossPercent, dropped: counters.dropped });
-    await link.loss.clear(impairment.direction);
+    impairmentTimes.get(impairment)!.off = Date.now();
+    if (impairment.loss) {
+      const counters = await link.loss.counters(direction);
+      injected.push({ who, direction, lossPercent: counters.lossPercent, dropped: counters.dropped });
+      await link.loss.clear(direction);
+    } else if (impairment.delay) {
+      const stats = await delays.get(who)!.stats(direction);
+      injected.push({ who, direction, meanDelayMs: stats.meanDelayMs, delayedPackets: stats.packets });
+      await delays.get(who)!.clear(direction);
+    } else {
+      injected.push({ who, direction, rateKbps: impairment.rateKbps });
+      await caps.get(who)!.clear(direction);
+    }
+  };
+
+  /** Each delayed link's round trip, as the SFU and the browser exported it, in every window inside the delay. */
+  const fidelityChecks = (streams: StreamFigures[]): FidelityCheck[] => {
+    const ratio = scenario.fidelity?.rttRatio;
+    if (ratio === undefined) return [];
+    const checks: FidelityCheck[] = [];
+    for (const [impairment, times] of impairmentTimes) {
+      if (!impairment.delay || times.off === undefined) continue;
+      const injectedMs = impairment.delay.ms;
+      for (const window of windowTimes.filter((w) => w.from >= times.on && w.to <= times.off!)) {
+        const inWindow = streams.filter((stream) => stream.window === window.label);
+        const sent = inWindow.find((stream) => stream.sender === impairment.who);
+        const received = inWindow.find((stream) => stream.receiver === impairment.who);
+        const figures: [string, number | null | undefined][] = [
+          [`${impairment.who}'s send transport round trip (browser), ${window.label}`, sent?.hops.video.uplink.roundTripSeconds],
+          [`${impairment.who}'s consumers' round trip (SFU), ${window.label}`, received?.hops.video.downlink.roundTripSeconds],
+        ];
+        for (const [label, seconds] of figures) {
+          const measured = seconds == null ? Number.NaN : seconds * 1000;
+          const tolerance = ratio * injectedMs;
+          checks.push({ label, injected: injectedMs, measured, tolerance, ok: Math.abs(measured - injectedMs) <= tolerance });
+        }
+      }
+    }
+    return checks;
   };
 
   try {
@@ -262,15 +331,18 @@ export async function runScenario(scenario: Scenario, env: ScenarioEnvironment):
         await act(event.step);
       } else {
         const { impairment, on } = event;
-        env.log(`[${elapsed()} s] ${on ? 'start' : 'stop'} ${JSON.stringify(impairment.loss)} on ${impairment.who}'s ${impairment.direction}`);
+        const what = impairment.loss ? JSON.stringify(impairment.loss) : impairment.delay ? `delay ${JSON.stringify(impairment.delay)}` : `cap ${impairment.rateKbps} kbit/s`;
+        env.log(`[${elapsed()} s] ${on ? 'start' : 'stop'} ${what} on ${impairment.who}'s ${impairment.direction}`);
         await applyImpairment(impairment, on);
       }
     }
     const streams = (await Promise.all(windows)).flat();
     await Promise.all(firstFrameWaits);
-    return { verdict: judge(streams, scenario.thresholds, firstFrame), streams, timeToFirstFrameMs: firstFrame, injected };
+    return { verdict: judge(streams, scenario.thresholds, firstFrame), streams, timeToFirstFrameMs: firstFrame, injected, fidelity: fidelityChecks(streams) };
   } finally {
     for (const link of links.values()) await link.loss.clear();
+    for (const delay of delays.values()) await delay.close();
+    for (const cap of caps.values()) await cap.clear();
   }
 }
 

@@ -52,6 +52,11 @@ export const Loss = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('burst'), length: z.number().int().min(1), every: z.number().int().min(2) }).strict(),
 ]);
 
+/**
+ * One change to a participant's link for a while: packets dropped (`loss`), held (`delay`, with
+ * `jitterMs` the spread of a normal distribution around it; order is kept), or a bandwidth cap
+ * (`rateKbps`). Exactly one of the three per impairment.
+ */
 export const Impairment = z
   .object({
     who: Name,
@@ -59,10 +64,15 @@ export const Impairment = z
     direction: z.enum(['uplink', 'downlink']),
     from: At,
     to: At,
-    loss: Loss,
+    loss: Loss.optional(),
+    delay: z.object({ ms: z.number().min(0).max(5000), jitterMs: z.number().min(0).max(1000).default(0) }).strict().optional(),
+    rateKbps: z.number().min(8).max(1_000_000).optional(),
   })
   .strict()
-  .refine((impairment) => impairment.to > impairment.from, { message: 'an impairment must end after it starts' });
+  .refine((impairment) => impairment.to > impairment.from, { message: 'an impairment must end after it starts' })
+  .refine((impairment) => [impairment.loss, impairment.delay, impairment.rateKbps].filter((kind) => kind !== undefined).length === 1, {
+    message: 'an impairment is exactly one of loss, delay or rateKbps',
+  });
 export type Impairment = z.infer<typeof Impairment>;
 
 /** Limits every judged stream must keep; each is optional (unset: not judged). */
@@ -95,6 +105,13 @@ export const Thresholds = z
 export type Thresholds = z.infer<typeof Thresholds>;
 
 /** What the scenario's verdict must be: a negative control names the hop it broke. */
+/**
+ * How close the exported figures must be to what was injected, judged on every window that lies
+ * inside an impairment: a delayed link's round trip (the browser's and the SFU's) within `rttRatio`
+ * of the delay added (the link's own round trip, 1-3 ms here, counts against the tolerance).
+ */
+export const Fidelity = z.object({ rttRatio: z.number().positive().max(1).optional() }).strict();
+
 export const Expectation = z.discriminatedUnion('verdict', [
   z.object({ verdict: z.literal('pass') }).strict(),
   z
@@ -116,6 +133,7 @@ export const Scenario = z
     impairments: z.array(Impairment).default([]),
     thresholds: Thresholds,
     expect: Expectation.default({ verdict: 'pass' }),
+    fidelity: Fidelity.optional(),
     /** How many times `npm run e2e` runs it (the CI set runs each scenario once). */
     runs: z.number().int().min(1).max(50).default(1),
   })
@@ -130,6 +148,15 @@ export const Scenario = z
       if (!names.has(who)) context.addIssue({ code: 'custom', message: `"${who}" is not a participant` });
     }
     if (!scenario.timeline.some((step) => step.do === 'measure')) context.addIssue({ code: 'custom', message: 'a scenario needs at least one measure step' });
+    // One impairment of a kind per link and direction at a time: a second would replace the first.
+    const kindOf = (impairment: Impairment) => (impairment.loss ? 'loss' : impairment.delay ? 'delay' : 'rate');
+    scenario.impairments.forEach((a, i) =>
+      scenario.impairments.slice(i + 1).forEach((b) => {
+        if (a.who === b.who && a.direction === b.direction && kindOf(a) === kindOf(b) && a.from < b.to && b.from < a.to) {
+          context.addIssue({ code: 'custom', message: `two ${kindOf(a)} impairments overlap on ${a.who}'s ${a.direction}` });
+        }
+      }),
+    );
     const sorted = scenario.timeline.every((step, i) => i === 0 || scenario.timeline[i - 1]!.at <= step.at);
     if (!sorted) context.addIssue({ code: 'custom', message: 'timeline steps must be in order of `at`' });
   });
