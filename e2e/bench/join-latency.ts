@@ -16,7 +16,7 @@ import { launchOptions } from '../support/browser.ts';
 import { CallPage } from '../support/CallPage.ts';
 import { E2E_DIR } from '../support/labInfo.ts';
 import { startLab, type RunningLab } from '../support/startLab.ts';
-import { joinLatencySvg } from './chart.ts';
+import { joinLatencySvg } from '../support/charts.ts';
 import { measureLoopbackBaseline } from './loopbackBaseline.ts';
 import { summarize, type Summary } from './summary.ts';
 

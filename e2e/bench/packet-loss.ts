@@ -34,7 +34,7 @@ import { E2E_DIR } from '../support/labInfo.ts';
 import { startLab } from '../support/startLab.ts';
 import type { WindowFigures } from '../support/verdict.ts';
 import { formatVideoWindow, type VideoEnds } from '../support/videoWindow.ts';
-import { groupedBarsSvg } from './chart.ts';
+import { groupedBarsSvg } from '../support/charts.ts';
 
 const WINDOW_MS = 20_000;
 const GAP_WINDOW_MS = 8_000;

@@ -94,6 +94,15 @@ export class Prometheus {
     return resultType === 'scalar' ? [{ metric: {}, value: result as [number, string] }] : (result as PromSeries[]);
   }
 
+  /** A range query: each series' [Unix seconds, value] samples from `start` to `end` every `stepSeconds`. */
+  async queryRange(expr: string, start: number, end: number, stepSeconds: number): Promise<{ metric: Record<string, string>; values: [number, string][] }[]> {
+    const params = new URLSearchParams({ query: expr, start: String(start), end: String(end), step: String(stepSeconds) });
+    const response = await fetch(`${this.url}/api/v1/query_range?${params}`);
+    const body = (await response.json()) as { status: string; error?: string; data?: { result: { metric: Record<string, string>; values: [number, string][] }[] } };
+    if (body.status !== 'success') throw new Error(`range query failed: ${body.error ?? response.status}: ${expr}`);
+    return body.data!.result;
+  }
+
   /** Every target's last scrape succeeded. */
   async targetsUp(): Promise<boolean> {
     const response = await fetch(`${this.url}/api/v1/targets`);

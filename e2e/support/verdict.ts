@@ -65,6 +65,8 @@ export interface ScenarioRecord {
   injected: string[];
   /** Exported figures against what was injected. */
   fidelity: string[];
+  /** This machine's CPU per window (the browsers share it with the lab). */
+  hostLoad: string[];
 }
 
 export class CallVerdict {

@@ -7,6 +7,7 @@
  * The sets: `ci` runs in `npm test`, each scenario once; `npm run e2e` (LAB_SCENARIOS=full) adds
  * `full` and runs every scenario as many times as its `runs` says (the negative controls 10 times).
  */
+import os from 'node:os';
 import path from 'node:path';
 import { expect, test, uniqueRoomId } from '../support/fixtures.ts';
 import { CALL_TAG } from '../support/verdict.ts';
@@ -20,6 +21,7 @@ import { loadScenarios, type Scenario } from '../support/scenario/schema.ts';
 import { runScenario, type ImpairedLink } from '../support/scenario/runScenario.ts';
 import { scenarioRecord } from '../support/scenario/report.ts';
 import { describeHop } from '../support/scenario/judge.ts';
+import { attachCallDiagnostics } from '../support/diagnostics.ts';
 
 const FULL = process.env.LAB_SCENARIOS === 'full';
 const scenarios = (FULL ? ['ci', 'full'] : ['ci']).flatMap((set) => loadScenarios(path.join(E2E_DIR, 'scenarios', set)));
@@ -66,6 +68,11 @@ for (const { scenario } of scenarios) {
   for (let run = 1; run <= runs; run += 1) {
     const title = `scenario ${scenario.name}${runs > 1 ? ` (run ${run} of ${runs})` : ''}: ${scenario.description}`;
     test(title, { tag: CALL_TAG }, async ({ participants, verdict }, testInfo) => {
+      const cores = os.cpus().length;
+      test.skip(
+        scenario.minCores !== undefined && cores < scenario.minCores,
+        `${scenario.name} needs ${scenario.minCores} cores for its browsers; this machine has ${cores}, and its verdict would measure the overloaded machine`,
+      );
       test.setTimeout(timelineSeconds(scenario) * 1000 + SETUP_ALLOWANCE_MS);
       const room = uniqueRoomId(`scn-${scenario.name}`.slice(0, 40));
       verdict.room(room);
@@ -77,6 +84,7 @@ for (const { scenario } of scenarios) {
         mediaDir: DEFAULT_MEDIA_DIR,
         room,
         log: (line) => console.log(`  ${scenario.name}: ${line}`),
+        diagnose: (pages) => attachCallDiagnostics(testInfo, { room, logFiles: lab.logFiles, pages }),
       });
       const record = scenarioRecord(scenario.name, result);
       verdict.scenario(record);

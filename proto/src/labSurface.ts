@@ -139,7 +139,16 @@ export interface LabTestSurface {
   stats(): Promise<PeerReceiveStats[]>;
   /** What this page sends, from its producers' RTCRtpSender stats. */
   sendStats(): Promise<LocalSendStats>;
+  /** Every entry of both transports' getStats() (for a failed call's diagnosis), as plain objects. */
+  statsDump(): Promise<StatsDump>;
   readonly timings: LabTimings;
+}
+
+/** Both peer connections' whole getStats() reports; null where that transport does not exist. */
+export interface StatsDump {
+  takenAt: number;
+  send: Record<string, unknown>[] | null;
+  recv: Record<string, unknown>[] | null;
 }
 
 declare global {

@@ -18,7 +18,7 @@ import { SignalingError } from '../signaling/SignalingError.ts';
 import { sleep, withBackoff } from '../lib/backoff.ts';
 import { StatsReporter, collectStatsSample } from '../telemetry/StatsReporter.ts';
 import type { LocalMedia } from './LocalMedia.ts';
-import type { LocalSendStats, PeerReceiveStats } from '@lab/proto/lab-surface';
+import type { LocalSendStats, PeerReceiveStats, StatsDump } from '@lab/proto/lab-surface';
 import {
   audioReceiveStats,
   audioSendStats,
@@ -335,6 +335,13 @@ export class CallSession extends Emitter<CallSessionEvents> {
     });
     this.#recvReading = { transport, at: now, report };
     return report;
+  }
+
+  /** Both transports' whole getStats() reports (see window.__lab.statsDump()). */
+  async statsDump(): Promise<StatsDump> {
+    const entries = (report: RTCStatsReport | null) => (report ? [...report.values()].map((entry) => ({ ...entry }) as Record<string, unknown>) : null);
+    const [send, recv] = await Promise.all([statsOf(this.#sendTransport), statsOf(this.#recvTransport)]);
+    return { takenAt: Date.now(), send: entries(send), recv: entries(recv) };
   }
 
   /** Figures of what this page sends (see window.__lab.sendStats()). */

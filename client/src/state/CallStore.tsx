@@ -6,7 +6,7 @@
 import { createContext, onCleanup, onMount, useContext, type JSX, type ParentProps } from 'solid-js';
 import { createStore, produce } from 'solid-js/store';
 import { DisplayName, RoomId, describeZodError, type MediaSource, type MutableSource } from '@lab/proto/signaling';
-import type { CallState, ConnectionState, LabTimings, LocalSendStats, PeerReceiveStats } from '@lab/proto/lab-surface';
+import type { CallState, ConnectionState, LabTimings, LocalSendStats, PeerReceiveStats, StatsDump } from '@lab/proto/lab-surface';
 import { CallSession, type PeerLineReading } from '../media/CallSession.ts';
 import { warmUpWebRtc } from '../media/warmUpWebRtc.ts';
 import { participantList } from './participants.ts';
@@ -85,6 +85,7 @@ export interface CallActions {
   audioPlaybackAllowed(): void;
   receiveStats(): Promise<PeerReceiveStats[]>;
   sendStats(): Promise<LocalSendStats>;
+  statsDump(): Promise<StatsDump>;
   /** What the page receives from one person now (connection indicator and details). */
   peerLine(peerId: string): Promise<PeerLineReading | null>;
 }
@@ -420,6 +421,7 @@ function createCall(): CallContextValue {
     audioPlaybackAllowed: () => setStore('audioBlocked', false),
     receiveStats: () => session?.receiveStats() ?? Promise.resolve([]),
     sendStats: () => session?.sendStats() ?? Promise.resolve({ video: null, audio: null }),
+    statsDump: () => session?.statsDump() ?? Promise.resolve({ takenAt: Date.now(), send: null, recv: null }),
     peerLine: (peerId) => session?.peerLine(peerId) ?? Promise.resolve(null),
   };
 

@@ -30,6 +30,7 @@ export function installTestSurface({ store, actions }: CallContextValue): void {
       participantList(store).map(({ peerId, displayName, audioMuted, videoMuted }) => ({ peerId, displayName, audioMuted, videoMuted })),
     stats: () => actions.receiveStats(),
     sendStats: () => actions.sendStats(),
+    statsDump: () => actions.statsDump(),
     get timings() {
       return { ...store.timings };
     },

@@ -31,7 +31,10 @@ export interface VideoFigures {
    * (a busy page skips callbacks, not frames); their codes prove the frames are new and the sender's.
    */
   framesPerSecond: number;
-  /** Chromium's rule on the new frames' intervals: longer than max(3 × median, median + 150 ms). */
+  /**
+   * Chromium's rule on the intervals between new frames: longer than max(3 × median, median + 150 ms)
+   * (an interval over which the video presented frames the probe did not read is divided among them).
+   */
   freezeCount: number;
   freezeSeconds: number;
   /** The longest time without a new frame (ms); the window's edges count. */
@@ -108,6 +111,7 @@ export function analyzeVideo(video: ProbedVideo | undefined, slot: number, windo
   let black = 0;
   let foreign = 0;
   const newFrameTimes: number[] = [];
+  const newFramePresented: number[] = [];
   const newFrames: { index: number; at: number }[] = [];
   let previous: number | null = null;
   for (const frame of frames) {
@@ -124,10 +128,14 @@ export function analyzeVideo(video: ProbedVideo | undefined, slot: number, windo
     if (code.index === previous) continue;
     previous = code.index;
     newFrameTimes.push(frame.at);
+    newFramePresented.push(frame.presented);
     newFrames.push({ index: code.index, at: frame.at });
   }
 
-  const intervals = newFrameTimes.slice(1).map((at, i) => at - newFrameTimes[i]!);
+  // The time between two frames read is a still picture only if the video presented nothing in
+  // between: a busy page skips callbacks, not frames. Between reads n presented frames apart, the
+  // picture changed every gap / n on average.
+  const intervals = newFrameTimes.slice(1).map((at, i) => (at - newFrameTimes[i]!) / Math.max(1, newFramePresented[i + 1]! - newFramePresented[i]!));
   const median = percentile([...intervals].sort((a, b) => a - b), 50) ?? 0;
   const freezeAbove = Math.max(3 * median, median + 150);
   const freezes = intervals.filter((gap) => gap > freezeAbove);

@@ -8,11 +8,19 @@
  * below 1 kHz per second. Decoding the cells and judging the figures happen in Node (mediaAnalysis.ts),
  * with the same functions that drew the pattern.
  *
- * window.__mediaProbe: snapshot() → everything recorded since the last reset(); reset().
+ * window.__mediaProbe: snapshot(since) → what was recorded from `since` (epoch ms) on (kept: the last
+ * `keepMs`); reset(); filmstrip()
+ * → the sampled frames as one PNG (what each video showed, for a failed call's report).
  */
 function installMediaProbe(config) {
   if (window.__mediaProbe) return;
-  const { width, height, cells, pictureTop, sampleEvery, keepSamples, audioMaxHz } = config;
+  const { width, height, cells, pictureTop, sampleEvery, keepSamples, keepMs, minReadIntervalMs, audioMaxHz } = config;
+  // Luma samples cross to Node as base64 (a JSON array of numbers is four times the size to send).
+  const base64 = (bytes) => {
+    let binary = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(binary);
+  };
   const videos = new Map();
   const audios = new Map();
   let audioContext;
@@ -33,9 +41,13 @@ function installMediaProbe(config) {
     const entry = videos.get(key) ?? { frames: [], samples: [] };
     videos.set(key, entry);
     let read = 0;
+    let lastReadAt = 0;
     const onFrame = (now, metadata) => {
       if (!video.isConnected) return;
-      if (video.videoWidth > 0) {
+      // At most one read per `minReadIntervalMs`: the compositor's count says how many frames were
+      // shown in between, and the probe must not take the CPU the browsers need for the call.
+      if (video.videoWidth > 0 && now - lastReadAt >= minReadIntervalMs) {
+        lastReadAt = now;
         read += 1;
         const sample = read % sampleEvery === 0;
         // Only the code band is scaled and read back per frame (the cheap part); the whole frame
@@ -50,11 +62,14 @@ function installMediaProbe(config) {
         });
         // presented: the compositor's own count (metadata.presentedFrames), which goes on even
         // when this callback is skipped because the page is busy.
-        entry.frames.push({ at: performance.timeOrigin + now, presented: metadata.presentedFrames, cells: cellValues });
+        const at = performance.timeOrigin + now;
+        entry.frames.push({ at, presented: metadata.presentedFrames, cells: cellValues });
+        // Bounded memory: a call measured for hours keeps only the last KEEP_MS of frames.
+        while (entry.frames.length > 0 && entry.frames[0].at < at - keepMs) entry.frames.shift();
         if (sample) {
-          const luma = new Array(width * height);
+          const luma = new Uint8Array(width * height);
           for (let i = 0; i < width * height; i += 1) luma[i] = Math.round(lumaOf(rgba, i * 4));
-          entry.samples.push({ at: performance.timeOrigin + now, luma });
+          entry.samples.push({ at, luma });
           if (entry.samples.length > keepSamples) entry.samples.shift();
         }
       }
@@ -87,7 +102,9 @@ function installMediaProbe(config) {
       for (let bin = 0; bin < bins; bin += 1) entry.power[bin] += 10 ** (spectrum[bin] / 10);
       entry.reads += 1;
       if (entry.reads === 10) {
-        entry.seconds.push({ at: performance.timeOrigin + performance.now(), power: entry.power.map((sum) => sum / entry.reads) });
+        const at = performance.timeOrigin + performance.now();
+        entry.seconds.push({ at, power: entry.power.map((sum) => sum / entry.reads) });
+        while (entry.seconds.length > 0 && entry.seconds[0].at < at - keepMs) entry.seconds.shift();
         entry.power.fill(0);
         entry.reads = 0;
       }
@@ -114,12 +131,17 @@ function installMediaProbe(config) {
   scan();
 
   window.__mediaProbe = {
-    snapshot() {
+    snapshot(since = 0) {
       const video = {};
-      for (const [key, entry] of videos) video[key] = { frames: entry.frames, samples: entry.samples };
+      for (const [key, entry] of videos) {
+        video[key] = {
+          frames: entry.frames.filter((frame) => frame.at >= since),
+          samples: entry.samples.filter((sample) => sample.at >= since).map((sample) => ({ at: sample.at, luma: base64(sample.luma) })),
+        };
+      }
       const audio = {};
       for (const [key, entry] of audios) {
-        audio[key] = { binHz: entry.binHz, seconds: entry.seconds };
+        audio[key] = { binHz: entry.binHz, seconds: entry.seconds.filter((second) => second.at > since) };
       }
       return { video, audio, audioContextState: audioContext?.state ?? null };
     },
@@ -132,6 +154,32 @@ function installMediaProbe(config) {
     },
     stop() {
       clearInterval(scanner);
+    },
+    /** The kept luma samples as a PNG data URL: one row per video (labelled), oldest first; null if none. */
+    filmstrip() {
+      const rows = [...videos.entries()].filter(([, entry]) => entry.samples.length > 0);
+      if (rows.length === 0) return null;
+      const label = 14;
+      const canvas = document.createElement('canvas');
+      canvas.width = width * keepSamples;
+      canvas.height = (height + label) * rows.length;
+      const context = canvas.getContext('2d');
+      context.fillStyle = '#000';
+      context.fillRect(0, 0, canvas.width, canvas.height);
+      rows.forEach(([key, entry], row) => {
+        const top = row * (height + label);
+        context.fillStyle = '#fff';
+        context.font = '11px sans-serif';
+        context.fillText(key, 2, top + 11);
+        entry.samples.forEach((sample, column) => {
+          const image = context.createImageData(width, height);
+          sample.luma.forEach((value, i) => {
+            image.data.set([value, value, value, 255], i * 4);
+          });
+          context.putImageData(image, column * width, top + label);
+        });
+      });
+      return canvas.toDataURL('image/png');
     },
   };
 }

@@ -25,9 +25,16 @@ const CONFIG = {
   height: PROBE_HEIGHT,
   cells: CELL_CENTRES,
   pictureTop: Math.ceil(PICTURE_TOP * SCALE),
-  /** A full-frame luma sample every 25 presented frames (~1.25 s at 20 fps), the last 12 kept. */
-  sampleEvery: 25,
+  /**
+   * Frames are read at most every 90 ms (about every other frame at 20 fps): enough for the codes'
+   * checks and the delay, and half the cost (the compositor's count gives the frame rate).
+   */
+  minReadIntervalMs: 90,
+  /** A full-frame luma sample every 12 reads (~1.2 s), the last 12 kept. */
+  sampleEvery: 12,
   keepSamples: 12,
+  /** Frames and audio seconds older than this are dropped (a long call's memory stays bounded). */
+  keepMs: 180_000,
   audioMaxHz: 1000,
 };
 
@@ -64,12 +71,28 @@ export async function installMediaProbe(page: Page): Promise<void> {
   await page.evaluate(script);
 }
 
-/** Everything recorded since the last reset (or the install). */
-export function probeSnapshot(page: Page): Promise<ProbeSnapshot> {
-  return page.evaluate(() => (window as unknown as { __mediaProbe: { snapshot(): ProbeSnapshot } }).__mediaProbe.snapshot());
+type RawSnapshot = Omit<ProbeSnapshot, 'video'> & { video: Record<string, { frames: ProbedFrame[]; samples: { at: number; luma: string }[] }> };
+
+/** What was recorded from `since` (epoch ms; default: everything kept). */
+export async function probeSnapshot(page: Page, since = 0): Promise<ProbeSnapshot> {
+  const raw = await page.evaluate(
+    (from) => (window as unknown as { __mediaProbe: { snapshot(since: number): RawSnapshot } }).__mediaProbe.snapshot(from),
+    since,
+  );
+  const video: ProbeSnapshot['video'] = {};
+  for (const [key, entry] of Object.entries(raw.video)) {
+    video[key] = { frames: entry.frames, samples: entry.samples.map((sample) => ({ at: sample.at, luma: [...Buffer.from(sample.luma, 'base64')] })) };
+  }
+  return { ...raw, video };
 }
 
 /** Starts a new measurement window. */
 export async function resetProbe(page: Page): Promise<void> {
   await page.evaluate(() => (window as unknown as { __mediaProbe: { reset(): void } }).__mediaProbe.reset());
+}
+
+/** The probe's sampled frames of every video as one PNG (rows per video), or null before any. */
+export async function probeFilmstrip(page: Page): Promise<Buffer | null> {
+  const dataUrl = await page.evaluate(() => (window as unknown as { __mediaProbe: { filmstrip(): string | null } }).__mediaProbe.filmstrip());
+  return dataUrl ? Buffer.from(dataUrl.slice(dataUrl.indexOf(',') + 1), 'base64') : null;
 }

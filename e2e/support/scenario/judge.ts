@@ -28,9 +28,10 @@ export interface StreamFigures {
   hops: Record<Kind, Record<Hop, HopFigures>>;
   /**
    * Null when the sender's camera was off during the window (nothing to judge). `sentFramesPerSecond`:
-   * what the sender's encoder sent over the window (its outbound-rtp), null when unknown.
+   * what the sender's encoder sent over the window (its outbound-rtp); `browserFreezes`: the
+   * receiver's inbound-rtp freezeCount / totalFreezesDuration over the window; null when unknown.
    */
-  video: (VideoFigures & { sentFramesPerSecond: number | null }) | null;
+  video: (VideoFigures & { sentFramesPerSecond: number | null; browserFreezes: { count: number; seconds: number } | null }) | null;
   /** Null when the sender's microphone was muted during the window. */
   audio: (AudioFigures & { expectedPitchHz: number; mos: number | null; lossPercent: number | null }) | null;
 }
@@ -114,7 +115,9 @@ export function judge(streams: StreamFigures[], thresholds: Thresholds, timeToFi
       if (bad > thresholds.maxBadFrameShare) add(stream, 'share of frames black, garbled or not the sender\'s', bad, thresholds.maxBadFrameShare, null);
     }
     if (thresholds.maxFrozenSecondsPer20s !== undefined) {
-      const per20 = video.seconds > 0 ? (video.freezeSeconds * 20) / video.seconds : 0;
+      // The browser's own account (its renderer times every frame) when it gave one; else the probe's.
+      const frozen = video.browserFreezes?.seconds ?? video.freezeSeconds;
+      const per20 = video.seconds > 0 ? (frozen * 20) / video.seconds : 0;
       if (per20 > thresholds.maxFrozenSecondsPer20s) add(stream, 'seconds frozen per 20 s', per20, thresholds.maxFrozenSecondsPer20s, null);
     }
     if (thresholds.maxDelayP95Ms !== undefined && video.delayP95Ms !== null && video.delayP95Ms > thresholds.maxDelayP95Ms) {

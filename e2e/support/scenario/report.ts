@@ -20,7 +20,7 @@ export function streamLine(stream: StreamFigures): string {
   const { video, audio } = stream;
   parts.push(
     video
-      ? `video ${fixed(video.framesPerSecond, 1)} fps (sent ${fixed(video.sentFramesPerSecond, 1)}), ${video.freezeCount} freezes (${fixed(video.freezeSeconds, 2)} s), delay p50/p95 ${fixed(video.delayP50Ms, 0)}/${fixed(video.delayP95Ms, 0)} ms, PSNR ${fixed(video.psnrMeanDb, 1)} dB, ${video.newFrames} frames read (${video.unreadable} unreadable, ${video.black} black, ${video.foreign} another's); ${hopLine(stream.hops.video)}`
+      ? `video ${fixed(video.framesPerSecond, 1)} fps (sent ${fixed(video.sentFramesPerSecond, 1)}), ${video.browserFreezes ? `${video.browserFreezes.count} freezes (${fixed(video.browserFreezes.seconds, 2)} s; probe ${video.freezeCount}, ${fixed(video.freezeSeconds, 2)} s)` : `${video.freezeCount} freezes (${fixed(video.freezeSeconds, 2)} s, probe)`}, delay p50/p95 ${fixed(video.delayP50Ms, 0)}/${fixed(video.delayP95Ms, 0)} ms, PSNR ${fixed(video.psnrMeanDb, 1)} dB, ${video.newFrames} frames read (${video.unreadable} unreadable, ${video.black} black, ${video.foreign} another's); ${hopLine(stream.hops.video)}`
       : 'video off',
   );
   parts.push(
@@ -47,6 +47,7 @@ export function scenarioRecord(name: string, result: ScenarioResult): ScenarioRe
             : `capped at ${it.rateKbps} kbit/s`;
       return `${it.who}'s ${it.direction}: ${what}`;
     }),
+    hostLoad: result.hostLoad.map((load) => `${load.window}: ${(load.busyShare * 100).toFixed(0)} % of ${load.cores} cores busy`),
     fidelity: result.fidelity.map((check) => `${check.ok ? '✓' : '✗'} ${check.label}: ${fixed(check.measured, 1)} ms for ${check.injected} ms injected (± ${fixed(check.tolerance, 1)})`),
   };
 }

@@ -22,12 +22,17 @@ import { analyzeAudio, analyzeVideo } from '../media/mediaAnalysis.ts';
 import { fakeMediaFor, type SlotMedia } from '../media/fakeMedia.ts';
 import { installMediaProbe, probeSnapshot, type ProbeSnapshot } from '../media/mediaProbe.ts';
 import type { PeerReceiveStats } from '@lab/proto/lab-surface';
+import os from 'node:os';
 import { estimatedMos } from './mos.ts';
 import { HOPS, judge, type HopFigures, type Kind, type ScenarioVerdict, type StreamFigures } from './judge.ts';
 import type { Impairment, Scenario, Step } from './schema.ts';
 
 /** The SFU reports stats every second and Prometheus scrapes every second: a window's last samples land this long after it. */
 const METRICS_LAG_MS = 3_000;
+
+const EMPTY_SNAPSHOT: ProbeSnapshot = { video: {}, audio: {}, audioContextState: null };
+/** Probe records from this long before a window too: the sender's preview showed its first frames' source then. */
+const SENDER_LEAD_MS = 5_000;
 
 export interface ImpairedLink {
   namespace: NetworkNamespace;
@@ -44,6 +49,8 @@ export interface ScenarioEnvironment {
   room: string;
   /** Progress lines (the timeline as it happens). */
   log(line: string): void;
+  /** Called with the call's pages before they close when the run failed or its verdict is a fail. */
+  diagnose?(pages: CallPage[]): Promise<void>;
 }
 
 /** What an impairment really did while it was on (counted where it was applied). */
@@ -68,8 +75,18 @@ export interface FidelityCheck {
   ok: boolean;
 }
 
+/** The machine's CPU over one window: the browsers, the lab and the runner share it. */
+export interface HostLoad {
+  window: string;
+  /** Share of all cores' time spent busy (not idle) over the window, 0..1. */
+  busyShare: number;
+  cores: number;
+}
+
 export interface ScenarioResult {
   verdict: ScenarioVerdict;
+  /** Figures measured on a saturated machine measure the load generator too: read them with this. */
+  hostLoad: HostLoad[];
   streams: StreamFigures[];
   timeToFirstFrameMs: Record<string, number | null>;
   injected: Injected[];
@@ -140,6 +157,7 @@ export async function runScenario(scenario: Scenario, env: ScenarioEnvironment):
   const injected: Injected[] = [];
   const windows: Promise<StreamFigures[]>[] = [];
   const windowTimes: { label: string; from: number; to: number }[] = [];
+  const hostLoad: HostLoad[] = [];
   const impairmentTimes = new Map<Impairment, { on: number; off?: number }>();
   const start = Date.now();
   const elapsed = () => ((Date.now() - start) / 1000).toFixed(1);
@@ -155,11 +173,17 @@ export async function runScenario(scenario: Scenario, env: ScenarioEnvironment):
       await expect(button).toHaveAttribute('aria-pressed', String(pressed));
     };
     switch (step.do) {
-      case 'join':
-        await p.joinViaForm(env.room);
-        change(step.who, { joined: true, micOn: true, cameraOn: true });
+      case 'join': {
+        const { joinMuted } = scenario.participants.find((participant) => participant.name === step.who)!;
+        await p.openForm();
+        await toggle(p.micButton, joinMuted.mic);
+        await toggle(p.cameraButton, joinMuted.camera);
+        await p.submitJoinForm(env.room);
+        await p.expectJoined();
+        change(step.who, { joined: true, micOn: !joinMuted.mic, cameraOn: !joinMuted.camera });
         if (!(step.who in firstFrame)) firstFrameWaits.push(recordFirstFrame(step.who));
         return;
+      }
       case 'leave':
         await p.leaveButton.click();
         change(step.who, { joined: false });
@@ -211,19 +235,36 @@ export async function runScenario(scenario: Scenario, env: ScenarioEnvironment):
 
   const measureWindow = async (label: string, seconds: number): Promise<StreamFigures[]> => {
     const from = Date.now();
+    const cpuBefore = cpuTimes();
     windowTimes.push({ label, from, to: from + seconds * 1000 });
     const present = [...pages.keys()].filter((name) => heldThroughout(name, from, from, (s) => s.joined));
-    const statsAt = async () => new Map(await Promise.all(present.map(async (name) => [name, await page(name).stats()] as const)));
-    const sentAt = async () => new Map(await Promise.all(present.map(async (name) => [name, (await page(name).sendStats()).video] as const)));
+    // A page that is already leaving or reloading (a step right at the window's edge) has no figures:
+    // its streams were not present throughout and are not judged anyway.
+    const statsAt = async () =>
+      new Map(await Promise.all(present.map(async (name) => [name, await page(name).stats().catch(() => [])] as const)));
+    const sentAt = async () =>
+      new Map(await Promise.all(present.map(async (name) => [name, (await page(name).sendStats().catch(() => null))?.video ?? null] as const)));
+    // Everyone is in the call now; by the end someone may be leaving.
+    const ids = new Map(await Promise.all(present.map(async (name) => [name, await page(name).peerId()] as const)));
     const [before, sentBefore] = await Promise.all([statsAt(), sentAt()]);
     await sleepUntil(from + seconds * 1000);
     const to = Date.now();
-    const [after, sentAfter] = await Promise.all([statsAt(), sentAt()]);
+    const cpuAfter = cpuTimes();
+    hostLoad.push({ window: label, busyShare: 1 - (cpuAfter.idle - cpuBefore.idle) / Math.max(1, cpuAfter.total - cpuBefore.total), cores: os.cpus().length });
+    // The pages' own records at once: a step right after the window (a leave, a reload) starts a new
+    // document, and the probe's records go with the old one.
+    const [after, sentAfter, snapshots] = await Promise.all([
+      statsAt(),
+      sentAt(),
+      Promise.all(
+        present.map(async (name) => [name, await probeSnapshot(page(name).page, from - SENDER_LEAD_MS).catch(() => EMPTY_SNAPSHOT)] as const),
+      ).then(
+        (entries) => new Map<string, ProbeSnapshot>(entries),
+      ),
+    ]);
     env.log(`[${elapsed()} s] window "${label}" (${seconds} s) ended; collecting`);
     await sleepUntil(to + METRICS_LAG_MS);
-    const snapshots = new Map<string, ProbeSnapshot>(await Promise.all(present.map(async (name) => [name, await probeSnapshot(page(name).page)] as const)));
     const metrics = await hopMetrics(env.prometheus, env.room, seconds, to);
-    const ids = new Map(await Promise.all(present.map(async (name) => [name, await page(name).peerId()] as const)));
 
     const streams: StreamFigures[] = [];
     for (const receiver of present) {
@@ -234,6 +275,11 @@ export async function runScenario(scenario: Scenario, env: ScenarioEnvironment):
         const audioOn = heldThroughout(sender, from, to, (s) => s.micOn);
         const statsOf = (all: Map<string, PeerReceiveStats[]>) => all.get(receiver)?.find((entry) => entry.peerId === ids.get(sender));
         const [first, last] = [statsOf(before)?.audio, statsOf(after)?.audio];
+        const [videoFirst, videoLast] = [statsOf(before)?.video, statsOf(after)?.video];
+        const browserFreezes =
+          videoFirst && videoLast
+            ? { count: videoLast.freezeCount - videoFirst.freezeCount, seconds: videoLast.totalFreezesDuration - videoFirst.totalFreezesDuration }
+            : null;
         const lost = first && last ? Math.max(0, last.packetsLost - first.packetsLost) : null;
         const received = first && last ? last.packetsReceived - first.packetsReceived : null;
         const lossPercent = lost !== null && received !== null && lost + received > 0 ? (lost / (lost + received)) * 100 : null;
@@ -248,7 +294,7 @@ export async function runScenario(scenario: Scenario, env: ScenarioEnvironment):
           sender,
           hops,
           video: videoOn
-            ? { ...analyzeVideo(snapshot.video[sender], senderMedia.slot, { from, to }, snapshots.get(sender)?.video.self?.frames), sentFramesPerSecond }
+            ? { ...analyzeVideo(snapshot.video[sender], senderMedia.slot, { from, to }, snapshots.get(sender)?.video.self?.frames), sentFramesPerSecond, browserFreezes }
             : null,
           audio: audioOn
             ? {
@@ -323,6 +369,7 @@ export async function runScenario(scenario: Scenario, env: ScenarioEnvironment):
     return checks;
   };
 
+  let verdict: ScenarioVerdict | undefined;
   try {
     for (const event of events) {
       await sleepUntil(start + event.at * 1000);
@@ -338,12 +385,25 @@ export async function runScenario(scenario: Scenario, env: ScenarioEnvironment):
     }
     const streams = (await Promise.all(windows)).flat();
     await Promise.all(firstFrameWaits);
-    return { verdict: judge(streams, scenario.thresholds, firstFrame), streams, timeToFirstFrameMs: firstFrame, injected, fidelity: fidelityChecks(streams) };
+    verdict = judge(streams, scenario.thresholds, firstFrame);
+    return { verdict, hostLoad, streams, timeToFirstFrameMs: firstFrame, injected, fidelity: fidelityChecks(streams) };
   } finally {
+    if (!verdict?.pass) await env.diagnose?.([...pages.values()]).catch((error: unknown) => env.log(`diagnostics failed: ${String(error)}`));
     for (const link of links.values()) await link.loss.clear();
     for (const delay of delays.values()) await delay.close();
     for (const cap of caps.values()) await cap.clear();
   }
+}
+
+/** All cores' idle and total time so far (ms). */
+function cpuTimes(): { idle: number; total: number } {
+  let idle = 0;
+  let total = 0;
+  for (const { times } of os.cpus()) {
+    idle += times.idle;
+    total += times.user + times.nice + times.sys + times.irq + times.idle;
+  }
+  return { idle, total };
 }
 
 type HopMetrics = Map<string, number>;

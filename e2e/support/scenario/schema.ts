@@ -18,6 +18,11 @@ export const Participant = z
     name: Name,
     /** Which generated camera / voice it sends (support/media/fakeMedia.ts): 0..5. */
     slot: z.number().int().min(0).max(5),
+    /**
+     * Joins with the microphone muted / the camera off, chosen on the form (a listener's browser
+     * then never opens that device: nothing captured, nothing encoded). Default: both on.
+     */
+    joinMuted: z.object({ mic: z.boolean().default(false), camera: z.boolean().default(false) }).strict().default({ mic: false, camera: false }),
   })
   .strict();
 
@@ -134,6 +139,11 @@ export const Scenario = z
     thresholds: Thresholds,
     expect: Expectation.default({ verdict: 'pass' }),
     fidelity: Fidelity.optional(),
+    /**
+     * Cores the machine needs for the browsers not to be the bottleneck; on fewer the scenario is
+     * skipped, saying why (six Chromium instances saturate 2 cores: round trips of seconds, not the lab's).
+     */
+    minCores: z.number().int().min(1).optional(),
     /** How many times `npm run e2e` runs it (the CI set runs each scenario once). */
     runs: z.number().int().min(1).max(50).default(1),
   })

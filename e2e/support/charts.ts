@@ -1,4 +1,4 @@
-/** Small self-contained SVG charts for the benchmarks' results (no plotting dependency). */
+/** Small self-contained SVG charts for the benchmarks and the call reports (no plotting dependency). */
 
 export interface ChartInput {
   title: string;
@@ -130,6 +130,70 @@ export function groupedBarsSvg(input: GroupedBarsInput): string {
   ${ticks}
   ${bars}
   ${legend}
+  <text x="16" y="${PAD.top + plotH / 2}" font-size="12" text-anchor="middle" fill="#333" transform="rotate(-90 16 ${PAD.top + plotH / 2})">${escapeXml(input.yLabel)}</text>
+</svg>
+`;
+}
+
+export interface TimeSeries {
+  label: string;
+  /** [seconds since the chart's start, value] */
+  points: [number, number][];
+}
+
+const SERIES_COLOURS = ['#1c7ed6', '#e8590c', '#2f9e44', '#9c36b5', '#c2255c', '#0c8599', '#5f3dc4', '#e67700'];
+
+/**
+ * A line chart of several series over time (seconds on x), with shaded spans (e.g. when an
+ * impairment was on) and a legend. `format` writes a y-axis value.
+ */
+export function timeSeriesSvg(input: {
+  title: string;
+  yLabel: string;
+  series: TimeSeries[];
+  spans?: { from: number; to: number; label: string }[];
+  format?: (value: number) => string;
+}): string {
+  const format = input.format ?? ((value: number) => String(Number(value.toPrecision(3))));
+  const plotW = WIDTH - PAD.left - PAD.right;
+  const plotH = HEIGHT - PAD.top - PAD.bottom;
+  const all = input.series.flatMap((series) => series.points);
+  const xMax = Math.max(1, ...all.map(([t]) => t), ...(input.spans ?? []).map((span) => span.to));
+  const rawMax = Math.max(0, ...all.map(([, v]) => v));
+  const yMax = rawMax > 0 ? rawMax * 1.1 : 1;
+  const x = (t: number) => PAD.left + (t / xMax) * plotW;
+  const y = (v: number) => PAD.top + plotH - (v / yMax) * plotH;
+  const spans = (input.spans ?? [])
+    .map(
+      (span) =>
+        `<rect x="${x(span.from).toFixed(1)}" y="${PAD.top}" width="${(x(span.to) - x(span.from)).toFixed(1)}" height="${plotH}" fill="#ffe8cc"/>` +
+        `<text x="${(x(span.from) + 4).toFixed(1)}" y="${PAD.top + 12}" font-size="10" fill="#a35200">${escapeXml(span.label)}</text>`,
+    )
+    .join('\n  ');
+  const ticks = [0, 0.25, 0.5, 0.75, 1]
+    .map(
+      (f) =>
+        `<line x1="${PAD.left}" x2="${PAD.left + plotW}" y1="${y(yMax * f)}" y2="${y(yMax * f)}" stroke="#e3e3e3"/>` +
+        `<text x="${PAD.left - 8}" y="${y(yMax * f) + 4}" font-size="11" text-anchor="end" fill="#555">${escapeXml(format(yMax * f))}</text>`,
+    )
+    .join('\n  ');
+  const lines = input.series
+    .map((series, i) => {
+      const colour = SERIES_COLOURS[i % SERIES_COLOURS.length]!;
+      const path = series.points.map(([t, v]) => `${x(t).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
+      return (
+        `<polyline fill="none" stroke="${colour}" stroke-width="1.8" points="${path}"/>` +
+        `<text x="${PAD.left + plotW + 8}" y="${PAD.top + 14 + i * 16}" font-size="12" fill="${colour}">${escapeXml(series.label)}</text>`
+      );
+    })
+    .join('\n  ');
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="system-ui, sans-serif">
+  <rect width="100%" height="100%" fill="#fff"/>
+  <text x="${PAD.left}" y="26" font-size="15" font-weight="600" fill="#222">${escapeXml(input.title)}</text>
+  ${spans}
+  ${ticks}
+  ${lines}
+  <text x="${PAD.left + plotW / 2}" y="${HEIGHT - 8}" font-size="12" text-anchor="middle" fill="#333">seconds since the scenario started (0 … ${Math.round(xMax)})</text>
   <text x="16" y="${PAD.top + plotH / 2}" font-size="12" text-anchor="middle" fill="#333" transform="rotate(-90 16 ${PAD.top + plotH / 2})">${escapeXml(input.yLabel)}</text>
 </svg>
 `;
