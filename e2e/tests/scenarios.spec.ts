@@ -22,6 +22,7 @@ import { runScenario, type ImpairedLink } from '../support/scenario/runScenario.
 import { scenarioRecord } from '../support/scenario/report.ts';
 import { describeHop } from '../support/scenario/judge.ts';
 import { attachCallDiagnostics } from '../support/diagnostics.ts';
+import { callChartsHtml } from '../support/scenario/callCharts.ts';
 
 const FULL = process.env.LAB_SCENARIOS === 'full';
 const scenarios = (FULL ? ['ci', 'full'] : ['ci']).flatMap((set) => loadScenarios(path.join(E2E_DIR, 'scenarios', set)));
@@ -90,6 +91,8 @@ for (const { scenario } of scenarios) {
       verdict.scenario(record);
       for (const [name, ms] of Object.entries(result.timeToFirstFrameMs)) verdict.participant(name).timeToFirstFrameMs = ms;
       await testInfo.attach('scenario-result', { body: JSON.stringify(result, null, 2), contentType: 'application/json' });
+      const charts = await callChartsHtml(prometheus, { name: scenario.name, room, startMs: result.startedAt, endMs: result.endedAt, spans: result.impairmentSpans });
+      await testInfo.attach('call-charts', { body: charts, contentType: 'text/html' });
 
       const summary = [...record.violations, ...record.streams].join('\n');
       if (scenario.expect.verdict === 'pass') {

@@ -85,6 +85,10 @@ export interface HostLoad {
 
 export interface ScenarioResult {
   verdict: ScenarioVerdict;
+  /** Wall-clock ms of the timeline's start and of the run's end, and when each impairment was on (s since the start). */
+  startedAt: number;
+  endedAt: number;
+  impairmentSpans: { from: number; to: number; label: string }[];
   /** Figures measured on a saturated machine measure the load generator too: read them with this. */
   hostLoad: HostLoad[];
   streams: StreamFigures[];
@@ -386,7 +390,12 @@ export async function runScenario(scenario: Scenario, env: ScenarioEnvironment):
     const streams = (await Promise.all(windows)).flat();
     await Promise.all(firstFrameWaits);
     verdict = judge(streams, scenario.thresholds, firstFrame);
-    return { verdict, hostLoad, streams, timeToFirstFrameMs: firstFrame, injected, fidelity: fidelityChecks(streams) };
+    const impairmentSpans = [...impairmentTimes].map(([impairment, times]) => ({
+      from: (times.on - start) / 1000,
+      to: ((times.off ?? Date.now()) - start) / 1000,
+      label: `${impairment.who} ${impairment.direction}: ${impairment.loss ? (impairment.loss.kind === 'random' ? `${impairment.loss.percent}% loss` : 'burst loss') : impairment.delay ? `+${impairment.delay.ms} ms` : `${impairment.rateKbps} kbit/s`}`,
+    }));
+    return { verdict, startedAt: start, endedAt: Date.now(), impairmentSpans, hostLoad, streams, timeToFirstFrameMs: firstFrame, injected, fidelity: fidelityChecks(streams) };
   } finally {
     if (!verdict?.pass) await env.diagnose?.([...pages.values()]).catch((error: unknown) => env.log(`diagnostics failed: ${String(error)}`));
     for (const link of links.values()) await link.loss.clear();
