@@ -1,6 +1,7 @@
 /**
  * Proof that media really flows: over a window, the receiver decodes nearly as many frames as each
- * sender sends, and receives nearly as many of its audio packets — the receiver's own counters
+ * sender sends, receives nearly as many of its audio packets, and decodes them into sound (samples
+ * played out from packets at nearly the audio rate, concealment excluded) — the receiver's own counters
  * against the sender's own, each per second of that side's own measurement time (the browsers'
  * stats timestamps): two pages asked at the same moment answer at different ones when the machine
  * is busy, and a sender whose window came out a second longer would look a quarter short.
@@ -19,6 +20,14 @@ export const FLOW_WINDOW_MS = 3_000;
 export const MIN_FLOW_RATIO = 0.85;
 /** First packets may take a while on a loaded 2-core machine (ICE, DTLS, a key frame). */
 const FIRST_MEDIA_TIMEOUT_MS = 20_000;
+
+/** What the receiver played out of the sender's audio: decoded samples, not the decoder's concealment. */
+function decodedSamplesOf(stats: PeerReceiveStats | undefined): number {
+  return (stats?.audio?.totalSamplesReceived ?? 0) - (stats?.audio?.concealedSamples ?? 0);
+}
+
+/** Opus decodes at 48 kHz: the samples a second of audio gives the receiver's playout. */
+const AUDIO_SAMPLES_PER_SECOND = 48_000;
 
 function figuresOf(stats: PeerReceiveStats | undefined): ReceivedFigures {
   return {
@@ -69,7 +78,7 @@ export async function expectMediaFlowing(
     const [stats, ...sent] = await Promise.all([receiver.stats(), ...senders.map((sender) => sender.sendStats())]);
     return senderIds.map((peerId, i) => {
       const entry = stats.find((candidate) => candidate.peerId === peerId);
-      return { received: figuresOf(entry), at: receivedAt(entry), sent: sentOf(sent[i]!) };
+      return { received: figuresOf(entry), samples: decodedSamplesOf(entry), at: receivedAt(entry), sent: sentOf(sent[i]!) };
     });
   };
 
@@ -114,6 +123,12 @@ export async function expectMediaFlowing(
         a.received.audioPacketsReceived - b.received.audioPacketsReceived,
         `${receiver.name}: audio packets received from ${sender.name} over ${Math.round(receiveMs)} ms, of the ${sent} sent over ${Math.round(sendMs)} ms`,
       ).toBeGreaterThanOrEqual(Math.floor(expected * MIN_FLOW_RATIO));
+      // …and decoded into sound: samples played out from packets (not concealment) at the audio rate.
+      const playable = (AUDIO_SAMPLES_PER_SECOND * receiveMs) / 1000;
+      expect(
+        a.samples - b.samples,
+        `${receiver.name}: audio samples decoded from ${sender.name}'s packets over ${Math.round(receiveMs)} ms (concealment not counted)`,
+      ).toBeGreaterThanOrEqual(Math.floor(playable * MIN_FLOW_RATIO));
     }
   });
 }

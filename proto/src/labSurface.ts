@@ -52,7 +52,10 @@ export interface AudioReceiveStats {
   packetsLost: number;
   /** Seconds. */
   jitter: number;
+  /** Samples played out, real and concealed (the decoder makes some up when packets are missing). */
   totalSamplesReceived: number;
+  /** Of those, made up by the decoder's concealment: played out without a packet to decode. */
+  concealedSamples: number;
 }
 
 /** From the standard `outbound-rtp` stats of one of this page's own video senders (camera, screen). */

@@ -70,6 +70,7 @@ export function audioReceiveStats(report: StatsSource): AudioReceiveStats | null
     packetsLost: num(entry.packetsLost),
     jitter: num(entry.jitter),
     totalSamplesReceived: num(entry.totalSamplesReceived),
+    concealedSamples: num(entry.concealedSamples),
   };
 }
 

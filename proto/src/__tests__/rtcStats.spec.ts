@@ -33,7 +33,7 @@ const report = new Map<string, Record<string, unknown>>([
   ],
   [
     'IT01A',
-    { type: 'inbound-rtp', kind: 'audio', timestamp: 1_764_000_000_200, packetsReceived: 250, packetsLost: 1, jitter: 0.002, totalSamplesReceived: 240000 },
+    { type: 'inbound-rtp', kind: 'audio', timestamp: 1_764_000_000_200, packetsReceived: 250, packetsLost: 1, jitter: 0.002, totalSamplesReceived: 240000, concealedSamples: 960 },
   ],
   [
     'OT01V',
@@ -72,7 +72,7 @@ describe('receiver stats', () => {
   });
 
   it('reads the audio inbound-rtp figures', () => {
-    expect(audioReceiveStats(report)).toEqual({ timestamp: 1_764_000_000_200, packetsReceived: 250, packetsLost: 1, jitter: 0.002, totalSamplesReceived: 240000 });
+    expect(audioReceiveStats(report)).toEqual({ timestamp: 1_764_000_000_200, packetsReceived: 250, packetsLost: 1, jitter: 0.002, totalSamplesReceived: 240000, concealedSamples: 960 });
   });
 
   it('is null before the first packet (no inbound-rtp entry yet)', () => {
