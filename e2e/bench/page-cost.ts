@@ -77,8 +77,10 @@ async function main(): Promise<void> {
       const browser = await chromium.launch(launchOptions);
       browsers.push(browser);
       const page = new CallPage(await browser.newPage({ viewport: { width: 1100, height: 720 } }), `p${i}`, lab.httpUrl);
-      // A sixth Chromium on two cores joins slowly: wait longer than the suite's 30 s.
-      await page.page.goto(`${lab.httpUrl}/?${new URLSearchParams({ room, name: page.name })}`);
+      // Through the form, as a person joins (a link carries the room only). A sixth Chromium on two
+      // cores joins slowly: wait longer than the suite's 30 s.
+      await page.openForm();
+      await page.submitJoinForm(room);
       await page.page.waitForFunction(() => window.__lab?.state === 'joined', undefined, { timeout: JOIN_TIMEOUT_MS });
       pages.push(page);
       console.log(`${page.name} joined`);
