@@ -23,6 +23,8 @@ export default defineConfig({
     ['./support/verdictReporter.ts'],
     // Counted into `npm test`'s closing line by scripts/test-summary.mjs.
     ['json', { outputFile: './.lab/playwright.json' }],
+    // For CI systems that read test results (one <testcase> per test, failures with their message).
+    ['junit', { outputFile: './.lab/junit.xml' }],
   ],
   use: {
     browserName: 'chromium',

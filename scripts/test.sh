@@ -31,7 +31,8 @@ echo "[test] lint (ESLint)" >&2
 npm run lint --silent -- --format json --output-file .lab/eslint.json || status=1
 echo "[test] unit + integration tests" >&2
 npm test --workspaces --if-present --silent -- \
-  --reporter=default --reporter=json --outputFile.json=.lab/vitest.json || status=1
+  --reporter=default --reporter=json --outputFile.json=.lab/vitest.json \
+  --reporter=junit --outputFile.junit=.lab/junit.xml || status=1
 echo "[test] browser e2e (Playwright, Chromium)" >&2
 npx playwright test -c e2e/playwright.config.ts || status=1
 node scripts/test-summary.mjs .lab/eslint.json proto/.lab/vitest.json services/sfu/.lab/vitest.json \

@@ -120,8 +120,8 @@ export function judge(streams: StreamFigures[], thresholds: Thresholds, timeToFi
       const per20 = video.seconds > 0 ? (frozen * 20) / video.seconds : 0;
       if (per20 > thresholds.maxFrozenSecondsPer20s) add(stream, 'seconds frozen per 20 s', per20, thresholds.maxFrozenSecondsPer20s, null);
     }
-    if (thresholds.maxDelayP95Ms !== undefined && video.delayP95Ms !== null && video.delayP95Ms > thresholds.maxDelayP95Ms) {
-      add(stream, 'glass-to-glass delay p95 (ms)', video.delayP95Ms, thresholds.maxDelayP95Ms, null);
+    if (thresholds.maxDelayP50Ms !== undefined && video.delayP50Ms !== null && video.delayP50Ms > thresholds.maxDelayP50Ms) {
+      add(stream, 'glass-to-glass delay, median (ms)', video.delayP50Ms, thresholds.maxDelayP50Ms, null);
     }
     if (thresholds.minPsnrDb !== undefined && (video.psnrMeanDb === null || video.psnrMeanDb < thresholds.minPsnrDb)) {
       add(stream, 'picture PSNR against the source (dB)', video.psnrMeanDb ?? 0, thresholds.minPsnrDb, null, 'min');

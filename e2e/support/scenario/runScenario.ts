@@ -106,20 +106,34 @@ const sleepUntil = (at: number) => new Promise((resolve) => setTimeout(resolve, 
 
 type TimedEvent = { at: number } & ({ type: 'step'; step: Step } | { type: 'impairment'; impairment: Impairment; on: boolean });
 
+interface Impairers {
+  links: Map<string, ImpairedLink>;
+  delays: Map<string, PacketDelay>;
+  caps: Map<string, BandwidthCap>;
+}
+
 export async function runScenario(scenario: Scenario, env: ScenarioEnvironment): Promise<ScenarioResult> {
   const impairedNames = [...new Set(scenario.impairments.map((impairment) => impairment.who))];
-  const links = new Map<string, ImpairedLink>();
-  for (const [n, name] of impairedNames.entries()) links.set(name, await env.link(n));
-  // Delay and caps only for this run: the delay helper queues every UDP packet of the link through
-  // user space, which a link that is not delayed should not pay for.
-  const delays = new Map<string, PacketDelay>();
-  const caps = new Map<string, BandwidthCap>();
-  for (const impairment of scenario.impairments) {
-    const link = links.get(impairment.who)!;
-    if (impairment.delay && !delays.has(impairment.who)) delays.set(impairment.who, await PacketDelay.on(link.namespace));
-    if (impairment.rateKbps !== undefined && !caps.has(impairment.who)) caps.set(impairment.who, new BandwidthCap(link.namespace));
+  const impairers: Impairers = { links: new Map(), delays: new Map(), caps: new Map() };
+  try {
+    for (const [n, name] of impairedNames.entries()) impairers.links.set(name, await env.link(n));
+    // Delay and caps only for this run: the delay helper queues every UDP packet of the link through
+    // user space, which a link that is not delayed should not pay for.
+    for (const impairment of scenario.impairments) {
+      const link = impairers.links.get(impairment.who)!;
+      if (impairment.delay && !impairers.delays.has(impairment.who)) impairers.delays.set(impairment.who, await PacketDelay.on(link.namespace));
+      if (impairment.rateKbps !== undefined && !impairers.caps.has(impairment.who)) impairers.caps.set(impairment.who, new BandwidthCap(link.namespace));
+    }
+    return await play(scenario, env, impairers);
+  } finally {
+    // The links stay for the next scenario: nothing of this one may stay on them.
+    for (const link of impairers.links.values()) await link.loss.clear();
+    for (const delay of impairers.delays.values()) await delay.close();
+    for (const cap of impairers.caps.values()) await cap.clear();
   }
+}
 
+async function play(scenario: Scenario, env: ScenarioEnvironment, { links, delays, caps }: Impairers): Promise<ScenarioResult> {
   const media = new Map<string, SlotMedia>(scenario.participants.map((p) => [p.name, fakeMediaFor(env.mediaDir, p.slot)]));
   const pages = new Map<string, CallPage>();
   await Promise.all(
@@ -398,9 +412,6 @@ export async function runScenario(scenario: Scenario, env: ScenarioEnvironment):
     return { verdict, startedAt: start, endedAt: Date.now(), impairmentSpans, hostLoad, streams, timeToFirstFrameMs: firstFrame, injected, fidelity: fidelityChecks(streams) };
   } finally {
     if (!verdict?.pass) await env.diagnose?.([...pages.values()]).catch((error: unknown) => env.log(`diagnostics failed: ${String(error)}`));
-    for (const link of links.values()) await link.loss.clear();
-    for (const delay of delays.values()) await delay.close();
-    for (const cap of caps.values()) await cap.clear();
   }
 }
 
