@@ -24,7 +24,7 @@ export default defineConfig({
     // Counted into `npm test`'s closing line by scripts/test-summary.mjs.
     ['json', { outputFile: './.lab/playwright.json' }],
     // For CI systems that read test results (one <testcase> per test, failures with their message).
-    ['junit', { outputFile: './.lab/junit.xml' }],
+    ['junit', { outputFile: './.lab/playwright-junit.xml' }],
   ],
   use: {
     browserName: 'chromium',

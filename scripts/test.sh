@@ -23,7 +23,7 @@ for (const [name, url] of targets) {
 # Every step runs even if an earlier one failed, so one run shows everything that is wrong; the
 # exit status is non-zero if any failed. Each runner also writes a JSON report, summed at the end.
 rm -f .lab/eslint.json proto/.lab/vitest.json services/*/.lab/vitest.json client/.lab/vitest.json dashboards/.lab/vitest.json \
-  e2e/.lab/playwright.json
+  e2e/.lab/vitest.json e2e/.lab/playwright.json
 status=0
 echo "[test] type checks and module boundaries" >&2
 npm run typecheck --silent || status=1
@@ -37,5 +37,5 @@ echo "[test] browser e2e (Playwright, Chromium)" >&2
 npx playwright test -c e2e/playwright.config.ts || status=1
 node scripts/test-summary.mjs .lab/eslint.json proto/.lab/vitest.json services/sfu/.lab/vitest.json \
   services/signaling/.lab/vitest.json client/.lab/vitest.json dashboards/.lab/vitest.json \
-  e2e/.lab/playwright.json || status=1
+  e2e/.lab/vitest.json e2e/.lab/playwright.json || status=1
 exit "$status"
