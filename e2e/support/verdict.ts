@@ -67,6 +67,8 @@ export interface ScenarioRecord {
   fidelity: string[];
   /** This machine's CPU per window (the browsers share it with the lab). */
   hostLoad: string[];
+  /** How long each stream's video was interrupted by each fault step. */
+  interruptions: string[];
 }
 
 export class CallVerdict {

@@ -90,6 +90,7 @@ function formatRecord(record: CallRecord): string {
       for (const line of scenario.injected) lines.push(`    injected: ${line}`);
       for (const line of scenario.fidelity) lines.push(`    fidelity: ${line}`);
       for (const line of scenario.hostLoad) lines.push(`    host CPU: ${line}`);
+      for (const line of scenario.interruptions) lines.push(`    interruption: ${line}`);
     }
     for (const [label, w] of Object.entries(figures.windows)) {
       const injected =

@@ -49,6 +49,22 @@ describe('judge', () => {
   });
 });
 
+describe('judge: fault steps', () => {
+  it('an interruption longer than allowed, or media that never came back, fails the stream', () => {
+    const interruptions = [
+      { fault: 'worker killed', receiver: 'bob', sender: 'alice', seconds: 1.3 },
+      { fault: 'worker killed', receiver: 'alice', sender: 'bob', seconds: 7.5 },
+      { fault: 'worker killed', receiver: 'carol', sender: 'bob', seconds: null },
+    ];
+    const verdict = judge([], { maxInterruptionSeconds: 5 }, {}, interruptions);
+    expect(verdict.pass).toBe(false);
+    expect(verdict.violations.map((violation) => [violation.stream, violation.value])).toEqual([
+      ['bob → alice', 7.5],
+      ['bob → carol', -1],
+    ]);
+  });
+});
+
 describe('estimatedMos (E-model)', () => {
   it('a clean fast path is near the top of the scale; 10 % loss is "fair"', () => {
     expect(estimatedMos({ lossPercent: 0, uplinkRttSeconds: 0.002, downlinkRttSeconds: 0.002, jitterSeconds: 0.002 })).toBeCloseTo(4.38, 1);

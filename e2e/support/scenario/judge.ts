@@ -75,7 +75,12 @@ export function describeHop(hop: BrokenHop): string {
 
 const round = (value: number, digits = 3) => Math.round(value * 10 ** digits) / 10 ** digits;
 
-export function judge(streams: StreamFigures[], thresholds: Thresholds, timeToFirstFrameMs: Record<string, number | null> = {}): ScenarioVerdict {
+export function judge(
+  streams: StreamFigures[],
+  thresholds: Thresholds,
+  timeToFirstFrameMs: Record<string, number | null> = {},
+  interruptions: { fault: string; receiver: string; sender: string; seconds: number | null }[] = [],
+): ScenarioVerdict {
   const violations: Violation[] = [];
   const add = (stream: StreamFigures, metric: string, value: number, limit: number, at: BrokenHop | null, bound: Violation['bound'] = 'max') =>
     violations.push({ window: stream.window, stream: `${stream.sender} → ${stream.receiver}`, metric, value: round(value), limit, bound, at });
@@ -143,6 +148,22 @@ export function judge(streams: StreamFigures[], thresholds: Thresholds, timeToFi
     for (const [participant, ms] of Object.entries(timeToFirstFrameMs)) {
       if (ms === null || ms > thresholds.maxTimeToFirstFrameMs) {
         violations.push({ window: 'join', stream: participant, metric: 'join → first remote frame (ms)', value: ms ?? -1, limit: thresholds.maxTimeToFirstFrameMs, bound: 'max', at: null });
+      }
+    }
+  }
+
+  if (thresholds.maxInterruptionSeconds !== undefined) {
+    for (const interruption of interruptions) {
+      if (interruption.seconds === null || interruption.seconds > thresholds.maxInterruptionSeconds) {
+        violations.push({
+          window: interruption.fault,
+          stream: `${interruption.sender} → ${interruption.receiver}`,
+          metric: 'video interrupted (s; -1: never came back)',
+          value: interruption.seconds ?? -1,
+          limit: thresholds.maxInterruptionSeconds,
+          bound: 'max',
+          at: null,
+        });
       }
     }
   }

@@ -47,6 +47,9 @@ export function scenarioRecord(name: string, result: ScenarioResult): ScenarioRe
             : `capped at ${it.rateKbps} kbit/s`;
       return `${it.who}'s ${it.direction}: ${what}`;
     }),
+    interruptions: result.interruptions.map(
+      (it) => `${it.fault}: ${it.receiver} ← ${it.sender} video back after ${it.seconds === null ? 'never (timed out)' : `${it.seconds.toFixed(2)} s`}`,
+    ),
     hostLoad: result.hostLoad.map((load) => `${load.window}: ${(load.busyShare * 100).toFixed(0)} % of ${load.cores} cores busy`),
     fidelity: result.fidelity.map((check) => `${check.ok ? '✓' : '✗'} ${check.label}: ${fixed(check.measured, 1)} ms for ${check.injected} ms injected (± ${fixed(check.tolerance, 1)})`),
   };

@@ -18,12 +18,13 @@ import { PacketDelay } from '../impairment/PacketDelay.ts';
 import { BandwidthCap } from '../impairment/BandwidthCap.ts';
 import type { Prometheus, PromSeries } from '../prometheus.ts';
 import type { RunningLab } from '../startLab.ts';
-import { analyzeAudio, analyzeVideo } from '../media/mediaAnalysis.ts';
+import { analyzeAudio, analyzeVideo, codeOf } from '../media/mediaAnalysis.ts';
 import { fakeMediaFor, type SlotMedia } from '../media/fakeMedia.ts';
 import { installMediaProbe, probeSnapshot, type ProbeSnapshot } from '../media/mediaProbe.ts';
 import type { PeerReceiveStats } from '@lab/proto/lab-surface';
 import os from 'node:os';
 import { estimatedMos } from './mos.ts';
+import { getRoom } from '../sfu.ts';
 import { HOPS, judge, type HopFigures, type Kind, type ScenarioVerdict, type StreamFigures } from './judge.ts';
 import type { Impairment, Scenario, Step } from './schema.ts';
 
@@ -31,6 +32,12 @@ import type { Impairment, Scenario, Step } from './schema.ts';
 const METRICS_LAG_MS = 3_000;
 
 const EMPTY_SNAPSHOT: ProbeSnapshot = { video: {}, audio: {}, audioContextState: null };
+/** How long a fault step waits for every stream to come back before calling it lost. */
+const FAULT_RECOVERY_TIMEOUT_MS = 30_000;
+/** A pause in a video longer than this after a fault is the fault's interruption (20 fps: 50 ms a frame). */
+const FAULT_GAP_MS = 300;
+/** Video that ran on this long after a fault without such a pause was not interrupted. */
+const FAULT_NO_GAP_MS = 8_000;
 /** Probe records from this long before a window too: the sender's preview showed its first frames' source then. */
 const SENDER_LEAD_MS = 5_000;
 
@@ -83,8 +90,18 @@ export interface HostLoad {
   cores: number;
 }
 
+/** One stream's interruption by a fault step: from the fault to the receiver showing the sender's video again. */
+export interface Interruption {
+  fault: string;
+  receiver: string;
+  sender: string;
+  /** Null: no frame came back within FAULT_RECOVERY_TIMEOUT_MS. */
+  seconds: number | null;
+}
+
 export interface ScenarioResult {
   verdict: ScenarioVerdict;
+  interruptions: Interruption[];
   /** Wall-clock ms of the timeline's start and of the run's end, and when each impairment was on (s since the start). */
   startedAt: number;
   endedAt: number;
@@ -176,6 +193,7 @@ async function play(scenario: Scenario, env: ScenarioEnvironment, { links, delay
   const windows: Promise<StreamFigures[]>[] = [];
   const windowTimes: { label: string; from: number; to: number }[] = [];
   const hostLoad: HostLoad[] = [];
+  const interruptions: Interruption[] = [];
   const impairmentTimes = new Map<Impairment, { on: number; off?: number }>();
   const start = Date.now();
   const elapsed = () => ((Date.now() - start) / 1000).toFixed(1);
@@ -183,6 +201,14 @@ async function play(scenario: Scenario, env: ScenarioEnvironment, { links, delay
   const act = async (step: Step): Promise<void> => {
     if (step.do === 'measure') {
       windows.push(measureWindow(step.label ?? `window at ${step.at} s`, step.seconds));
+      return;
+    }
+    if (step.do === 'killWorker') {
+      const { workerPid } = await getRoom(env.lab.sfuAddress, env.room);
+      if (!workerPid) throw new Error(`no worker hosts room ${env.room}`);
+      const killedAt = Date.now();
+      process.kill(workerPid, 'SIGKILL');
+      interruptions.push(...(await untilVideoBack(`worker ${workerPid} killed at ${elapsed()} s`, killedAt)));
       return;
     }
     const p = page(step.who);
@@ -239,6 +265,47 @@ async function play(scenario: Scenario, env: ScenarioEnvironment, { links, delay
       case 'stopScreen':
         return toggle(p.screenShareButton, false);
     }
+  };
+
+  /**
+   * After a fault at `since`: for every present receiver and every sender whose camera is on, the
+   * time until the receiver's video of the sender is back — the first frame after a gap of more than
+   * FAULT_GAP_MS (frames already in the receiver's jitter buffer keep playing for a moment after the
+   * fault) — or 0 when its video ran on without such a gap for FAULT_NO_GAP_MS. Null: not back
+   * within FAULT_RECOVERY_TIMEOUT_MS.
+   */
+  const untilVideoBack = async (fault: string, since: number): Promise<Interruption[]> => {
+    const present = [...pages.keys()].filter((name) => heldThroughout(name, since, since, (s) => s.joined));
+    const pairs = present.flatMap((receiver) =>
+      present.filter((sender) => sender !== receiver && heldThroughout(sender, since, since, (s) => s.cameraOn)).map((sender) => ({ receiver, sender })),
+    );
+    const back = new Map<string, number>();
+    const deadline = since + FAULT_RECOVERY_TIMEOUT_MS;
+    while (back.size < pairs.length && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      for (const receiver of present) {
+        const snapshot = await probeSnapshot(page(receiver).page, since - 1000).catch(() => EMPTY_SNAPSHOT);
+        for (const { sender } of pairs.filter((pair) => pair.receiver === receiver && !back.has(`${pair.receiver}|${pair.sender}`))) {
+          const slot = media.get(sender)!.slot;
+          const frames = (snapshot.video[sender]?.frames ?? []).filter((frame) => codeOf(frame)?.slot === slot);
+          let previous = [...frames].reverse().find((frame) => frame.at <= since) ?? { at: since, presented: -1 };
+          for (const frame of frames.filter((f) => f.at > since)) {
+            // A gap only where the video presented nothing in between (a busy page skips reads).
+            const gap = (frame.at - previous.at) / Math.max(1, previous.presented < 0 ? 1 : frame.presented - previous.presented);
+            if (gap > FAULT_GAP_MS) {
+              back.set(`${receiver}|${sender}`, frame.at);
+              break;
+            }
+            previous = frame;
+          }
+          if (!back.has(`${receiver}|${sender}`) && previous.at > since + FAULT_NO_GAP_MS) back.set(`${receiver}|${sender}`, since);
+        }
+      }
+    }
+    return pairs.map(({ receiver, sender }) => {
+      const at = back.get(`${receiver}|${sender}`);
+      return { fault, receiver, sender, seconds: at === undefined ? null : (at - since) / 1000 };
+    });
   };
 
   const recordFirstFrame = async (name: string) => {
@@ -403,13 +470,13 @@ async function play(scenario: Scenario, env: ScenarioEnvironment, { links, delay
     }
     const streams = (await Promise.all(windows)).flat();
     await Promise.all(firstFrameWaits);
-    verdict = judge(streams, scenario.thresholds, firstFrame);
+    verdict = judge(streams, scenario.thresholds, firstFrame, interruptions);
     const impairmentSpans = [...impairmentTimes].map(([impairment, times]) => ({
       from: (times.on - start) / 1000,
       to: ((times.off ?? Date.now()) - start) / 1000,
       label: `${impairment.who} ${impairment.direction}: ${impairment.loss ? (impairment.loss.kind === 'random' ? `${impairment.loss.percent}% loss` : 'burst loss') : impairment.delay ? `+${impairment.delay.ms} ms` : `${impairment.rateKbps} kbit/s`}`,
     }));
-    return { verdict, startedAt: start, endedAt: Date.now(), impairmentSpans, hostLoad, streams, timeToFirstFrameMs: firstFrame, injected, fidelity: fidelityChecks(streams) };
+    return { verdict, interruptions, startedAt: start, endedAt: Date.now(), impairmentSpans, hostLoad, streams, timeToFirstFrameMs: firstFrame, injected, fidelity: fidelityChecks(streams) };
   } finally {
     if (!verdict?.pass) await env.diagnose?.([...pages.values()]).catch((error: unknown) => env.log(`diagnostics failed: ${String(error)}`));
   }

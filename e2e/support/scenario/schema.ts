@@ -40,6 +40,12 @@ export const Step = z.discriminatedUnion('do', [
   onWho('cameraOn'),
   onWho('shareScreen'),
   onWho('stopScreen'),
+  /**
+   * SIGKILL of the mediasoup worker hosting the room: every page must get its media back by itself;
+   * the step waits until each receiver shows a new frame from each sender and records how long
+   * each stream was interrupted.
+   */
+  z.object({ at: At, do: z.literal('killWorker') }).strict(),
   z
     .object({
       at: At,
@@ -108,6 +114,8 @@ export const Thresholds = z
     minAudioLevelDb: z.number().optional(),
     /** Estimated MOS of each audio stream (E-model, support/scenario/mos.ts). */
     minMos: z.number().min(1).max(4.5).optional(),
+    /** After a fault step (killWorker): the fault until the receiver shows the sender's video again, seconds. */
+    maxInterruptionSeconds: z.number().positive().optional(),
     /** Join click → first remote frame, ms. */
     maxTimeToFirstFrameMs: z.number().positive().optional(),
   })
