@@ -47,13 +47,14 @@ export interface VideoFigures {
   psnrMinDb: number | null;
 }
 
-function cellsOf(frame: ProbedFrame): number[][] {
-  return [frame.cells.slice(0, CODE_BITS), frame.cells.slice(CODE_BITS, 2 * CODE_BITS)];
+/** The code of the cell values read at CELL_CENTRES (both rows, in order), or null (see readCode). */
+function codeOfCells(cells: number[]): FrameCode | null {
+  return readCode([cells.slice(0, CODE_BITS), cells.slice(CODE_BITS, 2 * CODE_BITS)]);
 }
 
 /** The code of one probed frame, or null (see readCode). */
 export function codeOf(frame: ProbedFrame): FrameCode | null {
-  return readCode(cellsOf(frame));
+  return codeOfCells(frame.cells);
 }
 
 function percentile(sorted: number[], p: number): number | null {
@@ -81,8 +82,7 @@ export function shownAt(senderPreview: ProbedFrame[], slot: number): Map<number,
 
 /** PSNR (dB) of a probe sample against the source frame its code names; null when unreadable. */
 export function samplePsnr(sample: number[], slot: number): number | null {
-  const cells = CELL_CENTRES.map(([x, y]) => sample[y * PROBE_WIDTH + x]!);
-  const code = readCode([cells.slice(0, CODE_BITS), cells.slice(CODE_BITS)]);
+  const code = codeOfCells(CELL_CENTRES.map(([x, y]) => sample[y * PROBE_WIDTH + x]!));
   if (!code || code.slot !== slot) return null;
   const reference = referenceLuma(code, PROBE_WIDTH, PROBE_HEIGHT);
   // The moving picture only: the code band is what was read, and its sharp edges would dominate.

@@ -26,7 +26,7 @@ import os from 'node:os';
 import { estimatedMos } from './mos.ts';
 import { getRoom } from '../sfu.ts';
 import { HOPS, judge, type HopFigures, type Kind, type ScenarioVerdict, type StreamFigures } from './judge.ts';
-import type { Impairment, Scenario, Step } from './schema.ts';
+import { describeImpairment, type Impairment, type Scenario, type Step } from './schema.ts';
 
 /** The SFU reports stats every second and Prometheus scrapes every second: a window's last samples land this long after it. */
 const METRICS_LAG_MS = 3_000;
@@ -463,8 +463,7 @@ async function play(scenario: Scenario, env: ScenarioEnvironment, { links, delay
         await act(event.step);
       } else {
         const { impairment, on } = event;
-        const what = impairment.loss ? JSON.stringify(impairment.loss) : impairment.delay ? `delay ${JSON.stringify(impairment.delay)}` : `cap ${impairment.rateKbps} kbit/s`;
-        env.log(`[${elapsed()} s] ${on ? 'start' : 'stop'} ${what} on ${impairment.who}'s ${impairment.direction}`);
+        env.log(`[${elapsed()} s] ${on ? 'start' : 'stop'} ${describeImpairment(impairment)} on ${impairment.who}'s ${impairment.direction}`);
         await applyImpairment(impairment, on);
       }
     }
@@ -474,7 +473,7 @@ async function play(scenario: Scenario, env: ScenarioEnvironment, { links, delay
     const impairmentSpans = [...impairmentTimes].map(([impairment, times]) => ({
       from: (times.on - start) / 1000,
       to: ((times.off ?? Date.now()) - start) / 1000,
-      label: `${impairment.who} ${impairment.direction}: ${impairment.loss ? (impairment.loss.kind === 'random' ? `${impairment.loss.percent}% loss` : 'burst loss') : impairment.delay ? `+${impairment.delay.ms} ms` : `${impairment.rateKbps} kbit/s`}`,
+      label: `${impairment.who} ${impairment.direction}: ${describeImpairment(impairment)}`,
     }));
     return { verdict, interruptions, startedAt: start, endedAt: Date.now(), impairmentSpans, hostLoad, streams, timeToFirstFrameMs: firstFrame, injected, fidelity: fidelityChecks(streams) };
   } finally {

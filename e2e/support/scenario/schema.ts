@@ -8,6 +8,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { describeRule } from '../impairment/PacketLoss.ts';
 
 const Name = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'a participant name: lowercase letters, digits and "-"');
 /** Seconds from the scenario's start. */
@@ -85,6 +86,13 @@ export const Impairment = z
     message: 'an impairment is exactly one of loss, delay or rateKbps',
   });
 export type Impairment = z.infer<typeof Impairment>;
+
+/** What an impairment does, in words (progress lines, chart labels): "10% random loss", "+150 ms". */
+export function describeImpairment(impairment: Impairment): string {
+  if (impairment.loss) return describeRule({ loss: impairment.loss });
+  if (impairment.delay) return `+${impairment.delay.ms} ms${impairment.delay.jitterMs ? ` ± ${impairment.delay.jitterMs} ms` : ''}`;
+  return `capped at ${impairment.rateKbps} kbit/s`;
+}
 
 /** Limits every judged stream must keep; each is optional (unset: not judged). */
 export const Thresholds = z
